@@ -1,0 +1,48 @@
+package actors
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+
+	"callme/actors/pb"
+)
+
+// hub routes pushes to the sockets of a user. A user may hold several
+// sockets; each gets every push.
+type hub struct {
+	conns map[string]map[string]*actor.PID
+}
+
+func newHub() *hub {
+	return &hub{conns: make(map[string]map[string]*actor.PID)}
+}
+
+func (h *hub) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *pb.Register:
+		set := h.conns[m.GetOpenid()]
+		if set == nil {
+			set = make(map[string]*actor.PID)
+			h.conns[m.GetOpenid()] = set
+		}
+		set[m.GetConn().GetId()] = pidOf(m.GetConn())
+	case *pb.Unregister:
+		set := h.conns[m.GetOpenid()]
+		delete(set, m.GetConn().GetId())
+		if len(set) == 0 {
+			delete(h.conns, m.GetOpenid())
+		}
+	case *pb.PushToUser:
+		push := &pb.Push{Data: m.GetData()}
+		for _, pid := range h.conns[m.GetOpenid()] {
+			ctx.Send(pid, push)
+		}
+	}
+}
+
+func pidOf(r *pb.PIDRef) *actor.PID {
+	return actor.NewPID(r.GetAddress(), r.GetId())
+}
+
+func refOf(pid *actor.PID) *pb.PIDRef {
+	return &pb.PIDRef{Address: pid.GetAddress(), Id: pid.GetId()}
+}

@@ -1,0 +1,274 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/persistence"
+	"google.golang.org/protobuf/proto"
+
+	"callme/actors/pb"
+	"callme/wechat"
+)
+
+// renumberAfter is how long an order waits for its shop's number before it
+// asks again on the next payment notice.
+const renumberAfter = 3 * time.Second
+
+// order is one order's actor, named after the order id. It records payment,
+// calls and hand-over, pushes each change to the customer, and stops after
+// Options.OrderIdle without messages; its state stays on disk.
+type order struct {
+	persistence.Mixin
+	engine *Engine
+	o      *pb.Order
+
+	// prepayWaiter is the caller of CreateOrder until WeChat Pay answers.
+	prepayWaiter *actor.PID
+	// noticeWaiters are the payment notices waiting for the shop's number.
+	noticeWaiters []*actor.PID
+	numberAsked   time.Time
+	transactionID string
+}
+
+func newOrder(e *Engine) *order {
+	return &order{engine: e}
+}
+
+func (r *order) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.SetReceiveTimeout(r.engine.opts.OrderIdle)
+	case *actor.ReceiveTimeout:
+		if r.prepayWaiter == nil && len(r.noticeWaiters) == 0 {
+			ctx.Stop(ctx.Self())
+		}
+	case *persistence.RequestSnapshot:
+		if r.o != nil {
+			r.PersistSnapshot(r.o)
+		}
+	case *pb.Order:
+		r.o = proto.Clone(m).(*pb.Order)
+	case *pb.CreateOrder:
+		r.create(ctx, m)
+	case *pb.PrepayResult:
+		r.prepaid(ctx, m)
+	case *pb.PaymentNotice:
+		r.notice(ctx, m)
+	case *pb.Numbered:
+		r.numbered(ctx, m)
+	case *pb.Failure:
+		r.numberFailed(ctx, m)
+	case *pb.MarkOrder:
+		r.mark(ctx, m)
+	case *pb.GetOrder:
+		if r.o == nil {
+			ctx.Respond(failure(404, "no such order"))
+			return
+		}
+		ctx.Respond(proto.Clone(r.o))
+	default:
+		if ev, ok := m.(proto.Message); ok && r.Recovering() {
+			r.applyEvent(ev)
+		}
+	}
+}
+
+func (r *order) applyEvent(ev proto.Message) {
+	switch e := ev.(type) {
+	case *pb.OrderCreated:
+		r.o = proto.Clone(e.GetOrder()).(*pb.Order)
+	case *pb.PrepayIssued:
+		r.o.PrepayId = e.GetPrepayId()
+	case *pb.OrderPaid:
+		r.o.Status, r.o.Number, r.o.Day = statusPaid, e.GetNumber(), e.GetDay()
+		r.o.PaidAt, r.o.TransactionId = e.GetPaidAt(), e.GetTransactionId()
+		r.o.ShopOwner = e.GetShopOwner()
+	case *pb.OrderMarked:
+		switch e.GetAction() {
+		case actionCall:
+			r.o.Status, r.o.CalledAt = statusCalled, e.GetAt()
+		case actionDone:
+			r.o.Status, r.o.DoneAt = statusDone, e.GetAt()
+		}
+	}
+	if r.o != nil {
+		r.o.Version++
+	}
+}
+
+func (r *order) persist(ev proto.Message) {
+	r.PersistReceive(ev)
+	r.applyEvent(ev)
+}
+
+// create records the order, then asks WeChat Pay for a prepay id off the
+// actor's goroutine; PrepayResult completes the request.
+func (r *order) create(ctx actor.Context, m *pb.CreateOrder) {
+	if r.o != nil && r.o.GetPrepayId() != "" {
+		ctx.Respond(r.payParams())
+		return
+	}
+	if r.prepayWaiter != nil {
+		ctx.Respond(failure(409, "order %s is being created", m.GetOrder().GetOrderId()))
+		return
+	}
+	r.prepayWaiter = ctx.Sender()
+	if r.o == nil {
+		r.persist(&pb.OrderCreated{Order: m.GetOrder()})
+		r.notifyUser(ctx)
+	}
+
+	req := wechat.UnifiedOrderRequest{
+		OutTradeNo: r.o.GetOrderId(),
+		Body:       fmt.Sprintf("%s-取餐订单", r.o.GetShopName()),
+		OpenID:     r.o.GetOpenid(),
+		ClientIP:   "127.0.0.1",
+		TotalFee:   r.o.GetTotalFee(),
+	}
+	self, root, timeout := ctx.Self(), ctx.ActorSystem().Root, r.engine.opts.RequestTimeout
+	pay := r.engine.opts.Pay
+	go func() {
+		c, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		id, err := pay.UnifiedOrder(c, req)
+		res := &pb.PrepayResult{PrepayId: id}
+		if err != nil {
+			res.Error = err.Error()
+		}
+		root.Send(self, res)
+	}()
+}
+
+func (r *order) prepaid(ctx actor.Context, m *pb.PrepayResult) {
+	waiter := r.prepayWaiter
+	r.prepayWaiter = nil
+	if m.GetError() != "" {
+		r.engine.log.Warn("wechat pay unifiedorder failed", "order", r.o.GetOrderId(),
+			"err", m.GetError())
+		ctx.Send(waiter, failure(502, "WeChat Pay did not accept the order, try again"))
+		return
+	}
+	r.persist(&pb.PrepayIssued{PrepayId: m.GetPrepayId()})
+	ctx.Send(waiter, r.payParams())
+}
+
+func (r *order) payParams() *pb.PayParams {
+	p := r.engine.opts.Pay.JSAPIParams(r.o.GetPrepayId(), r.engine.opts.Now())
+	return &pb.PayParams{
+		OrderId:   r.o.GetOrderId(),
+		AppId:     p.AppID,
+		TimeStamp: p.TimeStamp,
+		NonceStr:  p.NonceStr,
+		Package:   p.Package,
+		SignType:  p.SignType,
+		PaySign:   p.PaySign,
+	}
+}
+
+// notice applies a payment notice at most once. The first valid notice asks
+// the shop for a number; repeats, concurrent ones included, get the same
+// answer once the number is durable.
+func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
+	if r.o == nil {
+		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "unknown out_trade_no"})
+		ctx.Stop(ctx.Self())
+		return
+	}
+	f := m.GetFields()
+	if err := r.engine.opts.Pay.VerifyNotice(f); err != nil {
+		r.engine.log.Warn("payment notice rejected", "order", r.o.GetOrderId(), "err", err)
+		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "invalid signature"})
+		return
+	}
+	if f["result_code"] != "SUCCESS" {
+		// A failed payment is acknowledged and changes nothing.
+		ctx.Respond(&pb.NoticeResult{Ok: true})
+		return
+	}
+	if f["total_fee"] != fmt.Sprint(r.o.GetTotalFee()) {
+		r.engine.log.Warn("payment notice total_fee mismatch", "order", r.o.GetOrderId(),
+			"notice", f["total_fee"], "order_fee", r.o.GetTotalFee())
+		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "total_fee does not match the order"})
+		return
+	}
+	if r.o.GetStatus() != statusUnpaid {
+		ctx.Respond(&pb.NoticeResult{Ok: true})
+		return
+	}
+
+	r.noticeWaiters = append(r.noticeWaiters, ctx.Sender())
+	r.transactionID = f["transaction_id"]
+	now := time.Now()
+	if now.Sub(r.numberAsked) > renumberAfter {
+		r.numberAsked = now
+		ctx.Request(r.engine.shopPID(r.o.GetShopId()), &pb.AssignNumber{OrderId: r.o.GetOrderId()})
+	}
+}
+
+func (r *order) numbered(ctx actor.Context, m *pb.Numbered) {
+	waiters := r.noticeWaiters
+	r.noticeWaiters, r.numberAsked = nil, time.Time{}
+	if r.o.GetStatus() == statusUnpaid {
+		r.persist(&pb.OrderPaid{
+			Number:        m.GetNumber(),
+			Day:           m.GetDay(),
+			PaidAt:        m.GetAt(),
+			TransactionId: r.transactionID,
+			ShopOwner:     m.GetShopOwner(),
+		})
+		r.engine.log.Info("order paid", "order", r.o.GetOrderId(), "number", m.GetNumber())
+		r.pushCustomer(ctx, pushOrder("order", r.o))
+		r.push(ctx, r.o.GetShopOwner(), pushOrder("new_order", r.o))
+	}
+	for _, w := range waiters {
+		ctx.Send(w, &pb.NoticeResult{Ok: true})
+	}
+}
+
+func (r *order) numberFailed(ctx actor.Context, m *pb.Failure) {
+	waiters := r.noticeWaiters
+	r.noticeWaiters, r.numberAsked = nil, time.Time{}
+	for _, w := range waiters {
+		ctx.Send(w, &pb.NoticeResult{Ok: false, Msg: m.GetMsg()})
+	}
+}
+
+// mark records a call or hand-over decided by the shop and answers the
+// seller. A repeated call pushes the call again.
+func (r *order) mark(ctx actor.Context, m *pb.MarkOrder) {
+	if r.o == nil {
+		ctx.Respond(failure(404, "no such order"))
+		return
+	}
+	sender := ctx.Sender()
+	switch {
+	case m.GetAction() == actionCall && r.o.GetStatus() == statusPaid:
+		r.persist(&pb.OrderMarked{Action: actionCall, At: m.GetAt()})
+		r.pushCustomer(ctx, pushOrder("order", r.o))
+	case m.GetAction() == actionDone && r.o.GetStatus() != statusDone:
+		r.persist(&pb.OrderMarked{Action: actionDone, At: m.GetAt()})
+		r.pushCustomer(ctx, pushOrder("order", r.o))
+	}
+	if m.GetAction() == actionCall {
+		r.pushCustomer(ctx, pushCall(r.o))
+	}
+	ctx.Send(sender, &pb.Ok{})
+}
+
+// pushCustomer sends a push to every socket of the order's customer and
+// refreshes the customer's order list.
+func (r *order) pushCustomer(ctx actor.Context, data []byte) {
+	r.push(ctx, r.o.GetOpenid(), data)
+	r.notifyUser(ctx)
+}
+
+func (r *order) push(ctx actor.Context, openid string, data []byte) {
+	ctx.Send(r.engine.hub, &pb.PushToUser{Openid: openid, Data: data})
+}
+
+func (r *order) notifyUser(ctx actor.Context) {
+	ctx.Send(r.engine.userPID(r.o.GetOpenid()), &pb.OrderChanged{Order: proto.Clone(r.o).(*pb.Order)})
+}

@@ -1,0 +1,137 @@
+package actors
+
+import (
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/persistence"
+	"google.golang.org/protobuf/proto"
+
+	"callme/actors/pb"
+)
+
+// maxListedOrders caps how many of a user's newest orders a list returns.
+const maxListedOrders = 100
+
+// user is one customer's actor, named after the openid. It places the
+// user's orders and remembers their ids; order actors keep the details and
+// report each change, which the user actor caches for lists.
+type user struct {
+	persistence.Mixin
+	engine   *Engine
+	orderIDs []string
+	cache    map[string]*pb.Order
+}
+
+func newUser(e *Engine) *user {
+	return &user{engine: e, cache: make(map[string]*pb.Order)}
+}
+
+func (u *user) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *persistence.RequestSnapshot:
+		u.PersistSnapshot(&pb.UserSnapshot{OrderIds: u.orderIDs})
+	case *pb.UserSnapshot:
+		u.orderIDs = append([]string(nil), m.GetOrderIds()...)
+	case *pb.OrderAdded:
+		u.orderIDs = append(u.orderIDs, m.GetOrderId())
+	case *pb.UserPlaceOrder:
+		u.place(ctx, m)
+	case *pb.OrderChanged:
+		u.remember(m.GetOrder())
+	case *pb.ListOrders:
+		u.list(ctx, m)
+	}
+}
+
+func (u *user) remember(o *pb.Order) {
+	if old := u.cache[o.GetOrderId()]; old != nil && old.GetVersion() > o.GetVersion() {
+		return
+	}
+	u.cache[o.GetOrderId()] = o
+}
+
+// place reserves the items at the shop, records the order id, then has the
+// order actor create the payment. Each step waits with ReenterAfter, so the
+// user actor keeps serving lists meanwhile.
+func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
+	sender := ctx.Sender()
+	timeout := u.engine.opts.RequestTimeout
+	reserve := &pb.ReserveOrder{Openid: m.GetOpenid(), Items: m.GetItems()}
+	f := ctx.RequestFuture(u.engine.shopPID(m.GetShopId()), reserve, timeout)
+	ctx.ReenterAfter(f, func(res any, err error) {
+		if err != nil {
+			ctx.Send(sender, failure(503, "the shop did not answer, try again"))
+			return
+		}
+		r, ok := res.(*pb.Reservation)
+		if !ok {
+			ctx.Send(sender, res)
+			return
+		}
+		o := r.GetOrder()
+		u.PersistReceive(&pb.OrderAdded{OrderId: o.GetOrderId()})
+		u.orderIDs = append(u.orderIDs, o.GetOrderId())
+		u.remember(o)
+
+		create := ctx.RequestFuture(u.engine.orderPID(o.GetOrderId()), &pb.CreateOrder{Order: o},
+			timeout)
+		ctx.ReenterAfter(create, func(res any, err error) {
+			if err != nil {
+				res = failure(503, "the order did not answer, try again")
+			}
+			ctx.Send(sender, res)
+		})
+	})
+}
+
+// list answers with the newest orders, fetching from the order actors those
+// not cached since this actor started.
+func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
+	ids := u.orderIDs
+	if len(ids) > maxListedOrders {
+		ids = ids[len(ids)-maxListedOrders:]
+	}
+	sender := ctx.Sender()
+	missing := 0
+	for _, id := range ids {
+		if u.cache[id] != nil {
+			continue
+		}
+		missing++
+		f := ctx.RequestFuture(u.engine.orderPID(id), &pb.GetOrder{}, u.engine.opts.RequestTimeout)
+		ctx.ReenterAfter(f, func(res any, err error) {
+			if o, ok := res.(*pb.Order); ok && err == nil {
+				u.remember(o)
+			}
+			missing--
+			if missing == 0 {
+				ctx.Send(sender, u.collect(ids, m.GetOpenOnly()))
+			}
+		})
+	}
+	if missing == 0 {
+		ctx.Respond(u.collect(ids, m.GetOpenOnly()))
+	}
+}
+
+func (u *user) collect(ids []string, openOnly bool) *pb.OrderList {
+	out := &pb.OrderList{}
+	for i := len(ids) - 1; i >= 0; i-- {
+		o := u.cache[ids[i]]
+		if o == nil {
+			continue
+		}
+		if openOnly && !isOpen(o) {
+			continue
+		}
+		out.List = append(out.List, proto.Clone(o).(*pb.Order))
+	}
+	return out
+}
+
+func isOpen(o *pb.Order) bool {
+	switch o.GetStatus() {
+	case statusUnpaid, statusPaid, statusCalled:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,178 @@
+package actors
+
+import "callme/actors/pb"
+
+// The JSON shapes below are shared by REST replies and WebSocket pushes, so
+// a client sees one order the same way on both.
+
+// ItemView is one order line in JSON.
+type ItemView struct {
+	ProductID   int64  `json:"product_id"`
+	ProductName string `json:"product_name"`
+	Quantity    int64  `json:"quantity"`
+	UnitFee     int64  `json:"unit_fee"`
+}
+
+// OrderView is an order in JSON. Times are Unix seconds, 0 when not reached.
+type OrderView struct {
+	OrderID   string     `json:"order_id"`
+	ShopID    int64      `json:"shop_id"`
+	ShopName  string     `json:"shop_name"`
+	Items     []ItemView `json:"items"`
+	TotalFee  int64      `json:"total_fee"`
+	Status    string     `json:"status"`
+	Number    int64      `json:"number"`
+	CreatedAt int64      `json:"created_at"`
+	PaidAt    int64      `json:"paid_at"`
+	CalledAt  int64      `json:"called_at"`
+	DoneAt    int64      `json:"done_at"`
+}
+
+// ViewOrder converts an order to its JSON shape.
+func ViewOrder(o *pb.Order) OrderView {
+	items := make([]ItemView, 0, len(o.GetItems()))
+	for _, it := range o.GetItems() {
+		items = append(items, ItemView{
+			ProductID:   it.GetProductId(),
+			ProductName: it.GetProductName(),
+			Quantity:    it.GetQuantity(),
+			UnitFee:     it.GetUnitFee(),
+		})
+	}
+	return OrderView{
+		OrderID:   o.GetOrderId(),
+		ShopID:    o.GetShopId(),
+		ShopName:  o.GetShopName(),
+		Items:     items,
+		TotalFee:  o.GetTotalFee(),
+		Status:    o.GetStatus(),
+		Number:    o.GetNumber(),
+		CreatedAt: o.GetCreatedAt(),
+		PaidAt:    o.GetPaidAt(),
+		CalledAt:  o.GetCalledAt(),
+		DoneAt:    o.GetDoneAt(),
+	}
+}
+
+// ViewOrders converts a list of orders, never returning nil.
+func ViewOrders(list []*pb.Order) []OrderView {
+	out := make([]OrderView, 0, len(list))
+	for _, o := range list {
+		out = append(out, ViewOrder(o))
+	}
+	return out
+}
+
+// ProductView is a catalog entry as a seller sees it.
+type ProductView struct {
+	ProductID   int64  `json:"product_id"`
+	ProductName string `json:"product_name"`
+	TotalFee    int64  `json:"total_fee"`
+	Inventory   int64  `json:"inventory"`
+	Label       string `json:"label"`
+	OnShelf     bool   `json:"on_shelf"`
+}
+
+// ViewProducts converts a seller's catalog, never returning nil.
+func ViewProducts(list []*pb.Product) []ProductView {
+	out := make([]ProductView, 0, len(list))
+	for _, p := range list {
+		out = append(out, ProductView{
+			ProductID:   p.GetProductId(),
+			ProductName: p.GetProductName(),
+			TotalFee:    p.GetTotalFee(),
+			Inventory:   p.GetInventory(),
+			Label:       p.GetLabel(),
+			OnShelf:     p.GetOnShelf(),
+		})
+	}
+	return out
+}
+
+// ShelfProductView is an on-shelf product as a customer sees it.
+type ShelfProductView struct {
+	ProductID   int64  `json:"product_id"`
+	ProductName string `json:"product_name"`
+	TotalFee    int64  `json:"total_fee"`
+	Inventory   int64  `json:"inventory"`
+}
+
+// ShopView is a shop in the customer's shop list.
+type ShopView struct {
+	ShopID   int64              `json:"shop_id"`
+	ShopName string             `json:"shop_name"`
+	Waiting  int64              `json:"waiting"`
+	Products []ShelfProductView `json:"products"`
+}
+
+// ViewShops converts the shop list, never returning nil.
+func ViewShops(list []*pb.ShopView) []ShopView {
+	out := make([]ShopView, 0, len(list))
+	for _, s := range list {
+		products := make([]ShelfProductView, 0, len(s.GetProducts()))
+		for _, p := range s.GetProducts() {
+			products = append(products, ShelfProductView{
+				ProductID:   p.GetProductId(),
+				ProductName: p.GetProductName(),
+				TotalFee:    p.GetTotalFee(),
+				Inventory:   p.GetInventory(),
+			})
+		}
+		out = append(out, ShopView{
+			ShopID:   s.GetShopId(),
+			ShopName: s.GetShopName(),
+			Waiting:  s.GetWaiting(),
+			Products: products,
+		})
+	}
+	return out
+}
+
+// ApplicationView is a seller application as an admin sees it.
+type ApplicationView struct {
+	SellerID int64  `json:"seller_id"`
+	ShopName string `json:"shop_name"`
+	Phone    string `json:"phone"`
+	Status   string `json:"status"`
+	OpenID   string `json:"openid"`
+}
+
+// ViewApplications converts the application list, never returning nil.
+func ViewApplications(list []*pb.Application) []ApplicationView {
+	out := make([]ApplicationView, 0, len(list))
+	for _, a := range list {
+		out = append(out, ApplicationView{
+			SellerID: a.GetSellerId(),
+			ShopName: a.GetShopName(),
+			Phone:    a.GetPhone(),
+			Status:   a.GetStatus(),
+			OpenID:   a.GetOpenid(),
+		})
+	}
+	return out
+}
+
+// PayParamsView is the unifiedorder reply: what wx.requestPayment takes,
+// plus the order id.
+type PayParamsView struct {
+	OrderID   string `json:"order_id"`
+	AppID     string `json:"appId"`
+	TimeStamp string `json:"timeStamp"`
+	NonceStr  string `json:"nonceStr"`
+	Package   string `json:"package"`
+	SignType  string `json:"signType"`
+	PaySign   string `json:"paySign"`
+}
+
+// ViewPayParams converts payment parameters to their JSON shape.
+func ViewPayParams(p *pb.PayParams) PayParamsView {
+	return PayParamsView{
+		OrderID:   p.GetOrderId(),
+		AppID:     p.GetAppId(),
+		TimeStamp: p.GetTimeStamp(),
+		NonceStr:  p.GetNonceStr(),
+		Package:   p.GetPackage(),
+		SignType:  p.GetSignType(),
+		PaySign:   p.GetPaySign(),
+	}
+}
