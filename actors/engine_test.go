@@ -268,3 +268,50 @@ func TestSocketAcceptsPercentEncodedSession(t *testing.T) {
 		t.Fatalf("hi = %v, want role customer", hi)
 	}
 }
+
+func TestFinishedOrderPassivates(t *testing.T) {
+	te := startEngine(t, 50)
+	te.stop()
+	te.idle = time.Second
+	te.open(50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 5)
+	customer := te.login("c1")
+	id := te.order(customer, OrderLine{ProductID: rice, Quantity: 1})
+	te.mustPay(id, "dev-c1", 100)
+	if err := te.e.Call(seller, id); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	if err := te.e.Done(seller, id); err != nil {
+		t.Fatalf("done: %v", err)
+	}
+
+	deadline := time.Now().Add(10 * time.Second)
+	for te.running("order-" + id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("order actor still running 10 s after done")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	list, err := te.e.Orders(customer)
+	if err != nil {
+		t.Fatalf("orders: %v", err)
+	}
+	if len(list) != 1 || list[0].GetStatus() != "done" || list[0].GetNumber() != 1 {
+		t.Fatalf("orders after passivation = %v, want one done order numbered 1", list)
+	}
+}
+
+func TestUnknownShopLeavesNoActor(t *testing.T) {
+	te := startEngine(t, 50)
+	customer := te.login("c1")
+	_, err := te.e.PlaceOrder(customer, []OrderLine{{ProductID: 420001, Quantity: 1}})
+	wantCode(t, err, 404)
+	deadline := time.Now().Add(5 * time.Second)
+	for te.running("shop-42") {
+		if time.Now().After(deadline) {
+			t.Fatalf("actor of unknown shop 42 still running")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

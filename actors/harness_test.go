@@ -22,6 +22,13 @@ type testEngine struct {
 	clock  *testClock
 	pay    *wechat.PayClient
 	admins []string
+	idle   time.Duration
+}
+
+// running reports whether the named actor is in the process registry.
+func (te *testEngine) running(name string) bool {
+	_, ok := te.e.system.ProcessRegistry.GetLocal(name)
+	return ok
 }
 
 type testClock struct {
@@ -82,6 +89,7 @@ func (te *testEngine) open(interval int) {
 		Pay:       te.pay,
 		Admins:    te.admins,
 		Heartbeat: 2 * time.Second,
+		OrderIdle: te.idle,
 		Now:       te.clock.Now,
 	})
 	if err != nil {

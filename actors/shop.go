@@ -33,6 +33,15 @@ func newShop(e *Engine) *shop {
 }
 
 func (s *shop) Receive(ctx actor.Context) {
+	s.receive(ctx)
+	// A shop that was never approved has nothing to keep in memory; without
+	// this, requests naming random shop ids would each leave an actor behind.
+	if s.state.GetShopId() == 0 && !s.Recovering() && isRequest(ctx.Message()) {
+		ctx.Stop(ctx.Self())
+	}
+}
+
+func (s *shop) receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *persistence.RequestSnapshot:
 		s.PersistSnapshot(s.state)
@@ -74,6 +83,17 @@ func (s *shop) Receive(ctx actor.Context) {
 			s.applyEvent(ev)
 		}
 	}
+}
+
+// isRequest reports whether m is a message the shop answers, as opposed to
+// lifecycle and replay messages.
+func isRequest(m any) bool {
+	switch m.(type) {
+	case *pb.ReserveOrder, *pb.AssignNumber, *pb.QueueAction, *pb.GetQueue, *pb.ListProducts,
+		*pb.ModifyProduct, *pb.SetShelf, *pb.Wake:
+		return true
+	}
+	return false
 }
 
 // applyEvent changes the state by one persisted event. It runs on replay and

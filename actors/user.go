@@ -13,12 +13,15 @@ const maxListedOrders = 100
 
 // user is one customer's actor, named after the openid. It places the
 // user's orders and remembers their ids; order actors keep the details and
-// report each change, which the user actor caches for lists.
+// report each change, which the user actor caches for lists. Like an order,
+// it stops after Options.OrderIdle unused and recovers on the next message.
 type user struct {
 	persistence.Mixin
 	engine   *Engine
 	orderIDs []string
 	cache    map[string]*pb.Order
+	// waiting counts requests in flight; the actor stays until they finish.
+	waiting int
 }
 
 func newUser(e *Engine) *user {
@@ -27,6 +30,12 @@ func newUser(e *Engine) *user {
 
 func (u *user) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		ctx.SetReceiveTimeout(u.engine.opts.OrderIdle)
+	case *actor.ReceiveTimeout:
+		if u.waiting == 0 {
+			ctx.Stop(ctx.Self())
+		}
 	case *persistence.RequestSnapshot:
 		u.PersistSnapshot(&pb.UserSnapshot{OrderIds: u.orderIDs})
 	case *pb.UserSnapshot:
@@ -57,7 +66,9 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 	timeout := u.engine.opts.RequestTimeout
 	reserve := &pb.ReserveOrder{Openid: m.GetOpenid(), Items: m.GetItems()}
 	f := ctx.RequestFuture(u.engine.shopPID(m.GetShopId()), reserve, timeout)
+	u.waiting++
 	ctx.ReenterAfter(f, func(res any, err error) {
+		u.waiting--
 		if err != nil {
 			ctx.Send(sender, failure(503, "the shop did not answer, try again"))
 			return
@@ -74,7 +85,9 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 
 		create := ctx.RequestFuture(u.engine.orderPID(o.GetOrderId()), &pb.CreateOrder{Order: o},
 			timeout)
+		u.waiting++
 		ctx.ReenterAfter(create, func(res any, err error) {
+			u.waiting--
 			if err != nil {
 				res = failure(503, "the order did not answer, try again")
 			}
@@ -97,8 +110,10 @@ func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 			continue
 		}
 		missing++
+		u.waiting++
 		f := ctx.RequestFuture(u.engine.orderPID(id), &pb.GetOrder{}, u.engine.opts.RequestTimeout)
 		ctx.ReenterAfter(f, func(res any, err error) {
+			u.waiting--
 			if o, ok := res.(*pb.Order); ok && err == nil {
 				u.remember(o)
 			}
