@@ -57,6 +57,8 @@ type ProductEdit struct {
 	TotalFee    int64
 	Inventory   int64
 	Label       string
+	// PicID names a stored picture. Empty keeps the product's picture.
+	PicID string
 }
 
 // OrderLine is one product and quantity of a new order.

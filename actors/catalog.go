@@ -23,6 +23,8 @@ func (c *catalog) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *pb.PublishShop:
 		c.shops[m.GetShop().GetShopId()] = m.GetShop()
+	case *pb.RandomProducts:
+		c.pickProducts(ctx, m)
 	case *pb.ListShopViews:
 		list := make([]*pb.ShopView, 0, len(c.shops))
 		for _, s := range c.shops {

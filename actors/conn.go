@@ -20,9 +20,9 @@ type Conn struct {
 // Connect starts the actor of a new socket. It greets the client with
 // whoareyou and expects the session id as the first frame.
 func (e *Engine) Connect(s Socket) *Conn {
-	pid := e.root.Spawn(actor.PropsFromProducer(func() actor.Actor {
+	pid := e.root.Spawn(e.instrument("conn", actor.PropsFromProducer(func() actor.Actor {
 		return &conn{engine: e, socket: s}
-	}))
+	})))
 	return &Conn{root: e.root, pid: pid}
 }
 
@@ -35,15 +35,19 @@ func (c *Conn) Ping() { c.root.Send(c.pid, &pb.Heartbeat{}) }
 // Closed reports that the socket is gone; the actor stops.
 func (c *Conn) Closed() { c.root.Send(c.pid, &pb.SocketClosed{}) }
 
-// conn is the actor of one WebSocket. Any message from the client resets
-// the heartbeat timer; silence for Options.Heartbeat closes with 4408.
+// conn is the actor of one WebSocket. Any frame or ping from the client
+// resets the heartbeat; silence for Options.Heartbeat closes with 4408.
 type conn struct {
-	engine  *Engine
-	socket  Socket
-	openid  string
-	role    string
-	authing bool
-	closed  bool
+	engine    *Engine
+	socket    Socket
+	openid    string
+	sessionID string
+	role      string
+	authing   bool
+	closed    bool
+	// heartbeat closes the socket after silence from the client; only
+	// frames and pings touch it, never pushes.
+	heartbeat idleTimer
 }
 
 type clientFrame struct {
@@ -55,12 +59,19 @@ func (c *conn) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.write(pushWhoAreYou)
-		ctx.SetReceiveTimeout(c.engine.opts.Heartbeat)
+		c.heartbeat.start(ctx, c.engine.opts.Heartbeat)
 	case *pb.Frame:
+		c.heartbeat.touch()
 		c.frame(ctx, m.GetData())
+	case *pb.Heartbeat:
+		c.heartbeat.touch()
 	case *pb.Push:
 		c.write(m.GetData())
-	case *actor.ReceiveTimeout:
+		c.pushed(m)
+	case *pb.Tick:
+		if !c.heartbeat.expired(ctx) {
+			return
+		}
 		reason := "heartbeat timeout"
 		if c.openid == "" {
 			reason = "no session_id received"
@@ -72,6 +83,7 @@ func (c *conn) Receive(ctx actor.Context) {
 		c.closed = true
 		ctx.Stop(ctx.Self())
 	case *actor.Stopped:
+		c.heartbeat.stop()
 		if c.openid != "" {
 			ctx.Send(c.engine.hub, &pb.Unregister{Openid: c.openid, Conn: refOf(ctx.Self())})
 		}
@@ -151,6 +163,7 @@ func (c *conn) authenticate(ctx actor.Context, data []byte) {
 		shop := ctx.RequestFuture(c.engine.sellers, &pb.ShopOf{Openid: openid}, timeout)
 		ctx.ReenterAfter(shop, func(res any, err error) {
 			ref, _ := res.(*pb.ShopRef)
+			c.sessionID = id
 			c.welcome(ctx, openid, ref)
 		})
 	})
@@ -172,7 +185,8 @@ func (c *conn) welcome(ctx actor.Context, openid string, ref *pb.ShopRef) {
 		target = c.engine.userPID(openid)
 	}
 	c.write(encodePush(hiPush{Push: "hi", Role: c.role}))
-	ctx.Send(c.engine.hub, &pb.Register{Openid: openid, Conn: refOf(ctx.Self())})
+	ctx.Send(c.engine.hub, &pb.Register{Openid: openid, Conn: refOf(ctx.Self()),
+		SessionId: c.sessionID})
 
 	f := ctx.RequestFuture(target, query, c.engine.opts.RequestTimeout)
 	ctx.ReenterAfter(f, func(res any, err error) {

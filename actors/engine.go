@@ -17,6 +17,8 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"callme/actors/pb"
+	"callme/baidu"
+	"callme/metrics"
 	"callme/wechat"
 )
 
@@ -28,6 +30,9 @@ type Options struct {
 	Login *wechat.LoginClient
 	// Pay creates prepay orders and verifies payment notices.
 	Pay *wechat.PayClient
+	// TTS builds Baidu text-to-speech URLs for AudioURL and CallAudioURL,
+	// which fail with 503 when it is nil.
+	TTS *baidu.TTSClient
 	// Admins lists the openids allowed to approve sellers.
 	Admins []string
 	// Heartbeat is how long a socket may stay silent; DefaultHeartbeat if 0.
@@ -36,9 +41,16 @@ type Options struct {
 	RequestTimeout time.Duration
 	// OrderIdle is how long an order actor stays in memory unused; 2 min if 0.
 	OrderIdle time.Duration
+	// UnpaidTTL closes orders left unpaid this long; 15 min if 0.
+	UnpaidTTL time.Duration
+	// SessionTTL ends sessions unused this long; 30 days if 0.
+	SessionTTL time.Duration
 	// Now returns the current time; time.Now if nil. Tests move the clock.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Metrics receives the actor, mailbox, order, persist and push metrics;
+	// none are recorded if nil.
+	Metrics *metrics.Metrics
 }
 
 // sessionShards is the number of session directory actors. Logins and
@@ -77,12 +89,19 @@ func Start(opts Options) (*Engine, error) {
 	if opts.OrderIdle <= 0 {
 		opts.OrderIdle = 2 * time.Minute
 	}
+	if opts.UnpaidTTL <= 0 {
+		opts.UnpaidTTL = 15 * time.Minute
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 30 * 24 * time.Hour
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	opts.Provider = timeProvider(opts.Provider, opts.Metrics)
 	shanghai, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		return nil, fmt.Errorf("load Asia/Shanghai time zone: %w", err)
@@ -135,7 +154,7 @@ func (e *Engine) spawn(name string, props *actor.Props) *actor.PID {
 	if _, ok := e.system.ProcessRegistry.GetLocal(name); ok {
 		return e.system.NewLocalPID(name)
 	}
-	pid, err := e.root.SpawnNamed(props, name)
+	pid, err := e.root.SpawnNamed(e.instrument(kindOf(name), props), name)
 	if err != nil && !errors.Is(err, actor.ErrNameExists) {
 		e.log.Error("spawn actor failed", "actor", name, "err", err)
 	}

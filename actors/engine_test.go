@@ -315,3 +315,25 @@ func TestUnknownShopLeavesNoActor(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestSilentSocketClosesDespitePushes(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 50)
+	customer := te.login("c1")
+	ss, _ := te.connect(seller)
+
+	// Pushes to the seller are not heartbeats: the silent socket must still
+	// close after the 2 s heartbeat while new orders keep arriving.
+	start := time.Now()
+	for range 6 {
+		te.mustPay(te.order(customer, OrderLine{ProductID: rice, Quantity: 1}), "dev-c1", 100)
+		time.Sleep(400 * time.Millisecond)
+	}
+	if code := ss.waitClosed(t, 5*time.Second); code != CloseTimeout {
+		t.Fatalf("silent seller socket closed with %d, want %d", code, CloseTimeout)
+	}
+	if waited := time.Since(start); waited < 2*time.Second {
+		t.Fatalf("socket closed after %v, before the 2 s heartbeat", waited)
+	}
+}

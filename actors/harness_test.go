@@ -23,6 +23,7 @@ type testEngine struct {
 	pay    *wechat.PayClient
 	admins []string
 	idle   time.Duration
+	ttl    time.Duration
 }
 
 // running reports whether the named actor is in the process registry.
@@ -90,6 +91,7 @@ func (te *testEngine) open(interval int) {
 		Admins:    te.admins,
 		Heartbeat: 2 * time.Second,
 		OrderIdle: te.idle,
+		UnpaidTTL: te.ttl,
 		Now:       te.clock.Now,
 	})
 	if err != nil {
@@ -130,7 +132,7 @@ func (te *testEngine) login(code string) string {
 func (te *testEngine) openShop(code, name string) (string, int64) {
 	te.t.Helper()
 	admin, seller := te.login("admin"), te.login(code)
-	if err := te.e.Apply(seller, name, "13800000000"); err != nil {
+	if err := te.e.Apply(seller, name, "13800000000", ""); err != nil {
 		te.t.Fatalf("apply: %v", err)
 	}
 	apps, err := te.e.Applications(admin)

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"google.golang.org/protobuf/proto"
+
+	"callme/actors/pb"
 )
 
 // Product ids carry their shop: shop_id*productsPerShop + n, with n from 1.
@@ -26,11 +30,14 @@ const (
 
 // Order statuses as clients see them.
 const (
-	statusUnpaid = "unpaid"
-	statusPaid   = "paid"
-	statusCalled = "called"
-	statusDone   = "done"
-	statusClosed = "closed"
+	statusUnpaid  = "unpaid"
+	statusPaid    = "paid"
+	statusCalled  = "called"
+	statusDone    = "done"
+	statusClosed  = "closed"
+	statusSkipped = "skipped"
+	// statusAlert marks an order paid after it closed; an admin refunds it.
+	statusAlert = "alert"
 )
 
 func shopOfProduct(productID int64) int64 {
@@ -69,4 +76,8 @@ func shopOfOrder(orderID string) int64 {
 
 func validOrderID(orderID string) bool {
 	return len(orderID) <= 32 && shopOfOrder(orderID) != 0
+}
+
+func cloneOrder(o *pb.Order) *pb.Order {
+	return proto.Clone(o).(*pb.Order)
 }

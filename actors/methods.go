@@ -9,13 +9,15 @@ import (
 	"callme/wechat"
 )
 
-// Apply files a seller application for the session's user.
-func (e *Engine) Apply(sessionID, shopName, phone string) error {
+// Apply files a seller application for the session's user; diningHall may
+// be empty.
+func (e *Engine) Apply(sessionID, shopName, phone, diningHall string) error {
 	id, err := e.openid(sessionID)
 	if err != nil {
 		return err
 	}
-	_, err = e.request(e.sellers, &pb.Apply{Openid: id, ShopName: shopName, Phone: phone})
+	_, err = e.request(e.sellers, &pb.Apply{Openid: id, ShopName: shopName, Phone: phone,
+		DiningHall: strings.TrimSpace(diningHall)})
 	return err
 }
 
@@ -53,6 +55,7 @@ func (e *Engine) ModifyProduct(sessionID string, p ProductEdit) (int64, error) {
 		TotalFee:    p.TotalFee,
 		Inventory:   p.Inventory,
 		Label:       p.Label,
+		PicId:       p.PicID,
 	}}
 	res, err := e.request(shop, msg)
 	if err != nil {
@@ -162,7 +165,7 @@ func (e *Engine) Orders(sessionID string) ([]*pb.Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	return res.(*pb.OrderList).GetList(), nil
+	return e.placed(res.(*pb.OrderList).GetList()), nil
 }
 
 // Queue returns the seller's waiting and called orders in number order.
@@ -179,6 +182,7 @@ func (e *Engine) Queue(sessionID string) (*pb.Queue, error) {
 }
 
 // Call calls a paid order of the seller's shop; its customer hears it.
+// An empty orderID calls the lowest waiting number.
 func (e *Engine) Call(sessionID, orderID string) error {
 	return e.queueAction(sessionID, orderID, actionCall)
 }
@@ -193,10 +197,10 @@ func (e *Engine) queueAction(sessionID, orderID, action string) error {
 	if err != nil {
 		return err
 	}
-	if orderID == "" {
+	if orderID == "" && action != actionCall {
 		return badRequest("missing field order_id")
 	}
-	if !validOrderID(orderID) {
+	if orderID != "" && !validOrderID(orderID) {
 		return &Error{Code: 404, Msg: "no order " + orderID}
 	}
 	_, err = e.request(shop, &pb.QueueAction{Openid: id, OrderId: orderID, Action: action})

@@ -31,6 +31,9 @@ type order struct {
 	noticeWaiters []*actor.PID
 	numberAsked   time.Time
 	transactionID string
+	idle          idleTimer
+	// closing counts closes waiting for the shop; the actor stays meanwhile.
+	closing int
 }
 
 func newOrder(e *Engine) *order {
@@ -38,13 +41,23 @@ func newOrder(e *Engine) *order {
 }
 
 func (r *order) Receive(ctx actor.Context) {
+	if _, tick := ctx.Message().(*pb.Tick); !tick {
+		r.idle.touch()
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		ctx.SetReceiveTimeout(r.engine.opts.OrderIdle)
-	case *actor.ReceiveTimeout:
-		if r.prepayWaiter == nil && len(r.noticeWaiters) == 0 {
-			ctx.Stop(ctx.Self())
+		r.idle.start(ctx, r.engine.opts.OrderIdle)
+	case *actor.Stopped:
+		r.idle.stop()
+	case *pb.Tick:
+		if !r.idle.expired(ctx) {
+			return
 		}
+		if r.prepayWaiter != nil || len(r.noticeWaiters) > 0 || r.closing > 0 {
+			r.idle.start(ctx, r.engine.opts.OrderIdle)
+			return
+		}
+		ctx.Stop(ctx.Self())
 	case *persistence.RequestSnapshot:
 		if r.o != nil {
 			r.PersistSnapshot(r.o)
@@ -63,6 +76,8 @@ func (r *order) Receive(ctx actor.Context) {
 		r.numberFailed(ctx, m)
 	case *pb.MarkOrder:
 		r.mark(ctx, m)
+	case *pb.CloseOrder:
+		r.close(ctx, m)
 	case *pb.GetOrder:
 		if r.o == nil {
 			ctx.Respond(failure(404, "no such order"))
@@ -88,11 +103,17 @@ func (r *order) applyEvent(ev proto.Message) {
 		r.o.ShopOwner = e.GetShopOwner()
 	case *pb.OrderMarked:
 		switch e.GetAction() {
-		case actionCall:
+		case actionCall, actionRecall:
 			r.o.Status, r.o.CalledAt = statusCalled, e.GetAt()
+		case actionSkip:
+			r.o.Status, r.o.SkippedAt = statusSkipped, e.GetAt()
 		case actionDone:
 			r.o.Status, r.o.DoneAt = statusDone, e.GetAt()
 		}
+	case *pb.OrderClosed:
+		r.o.Status, r.o.ClosedAt = statusClosed, e.GetAt()
+	case *pb.OrderAlerted:
+		r.o.Status, r.o.Alert = statusAlert, e.GetTransactionId()
 	}
 	if r.o != nil {
 		r.o.Version++
@@ -100,8 +121,10 @@ func (r *order) applyEvent(ev proto.Message) {
 }
 
 func (r *order) persist(ev proto.Message) {
+	was := r.o.GetStatus()
 	r.PersistReceive(ev)
 	r.applyEvent(ev)
+	r.engine.countTransition(was, r.o.GetStatus())
 }
 
 // create records the order, then asks WeChat Pay for a prepay id off the
@@ -194,6 +217,10 @@ func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "total_fee does not match the order"})
 		return
 	}
+	if r.o.GetStatus() == statusClosed {
+		r.alert(ctx, f["transaction_id"])
+		return
+	}
 	if r.o.GetStatus() != statusUnpaid {
 		ctx.Respond(&pb.NoticeResult{Ok: true})
 		return
@@ -220,7 +247,9 @@ func (r *order) numbered(ctx actor.Context, m *pb.Numbered) {
 			ShopOwner:     m.GetShopOwner(),
 		})
 		r.engine.log.Info("order paid", "order", r.o.GetOrderId(), "number", m.GetNumber())
-		r.pushCustomer(ctx, pushOrder("order", r.o))
+		placed := cloneOrder(r.o)
+		placed.Ahead, placed.EtaS = m.GetAhead(), m.GetEtaS()
+		r.pushCustomer(ctx, pushOrder("order", placed))
 		r.push(ctx, r.o.GetShopOwner(), pushOrder("new_order", r.o))
 	}
 	for _, w := range waiters {
@@ -244,16 +273,15 @@ func (r *order) mark(ctx actor.Context, m *pb.MarkOrder) {
 		return
 	}
 	sender := ctx.Sender()
-	switch {
-	case m.GetAction() == actionCall && r.o.GetStatus() == statusPaid:
-		r.persist(&pb.OrderMarked{Action: actionCall, At: m.GetAt()})
-		r.pushCustomer(ctx, pushOrder("order", r.o))
-	case m.GetAction() == actionDone && r.o.GetStatus() != statusDone:
-		r.persist(&pb.OrderMarked{Action: actionDone, At: m.GetAt()})
+	if r.o.GetStatus() != statusDone && r.markChanges(m.GetAction()) {
+		r.persist(&pb.OrderMarked{Action: m.GetAction(), At: m.GetAt()})
 		r.pushCustomer(ctx, pushOrder("order", r.o))
 	}
-	if m.GetAction() == actionCall {
+	switch m.GetAction() {
+	case actionCall, actionRecall:
 		r.pushCustomer(ctx, pushCall(r.o))
+	case actionSkip:
+		r.pushCustomer(ctx, pushSkipped(r.o))
 	}
 	ctx.Send(sender, &pb.Ok{})
 }
@@ -266,7 +294,7 @@ func (r *order) pushCustomer(ctx actor.Context, data []byte) {
 }
 
 func (r *order) push(ctx actor.Context, openid string, data []byte) {
-	ctx.Send(r.engine.hub, &pb.PushToUser{Openid: openid, Data: data})
+	ctx.Send(r.engine.hub, stampedPush(openid, data))
 }
 
 func (r *order) notifyUser(ctx actor.Context) {

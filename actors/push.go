@@ -59,6 +59,11 @@ func pushCall(o *pb.Order) []byte {
 		ShopName: o.GetShopName()})
 }
 
+func pushSkipped(o *pb.Order) []byte {
+	return encodePush(callPush{Push: "skipped", OrderID: o.GetOrderId(), Number: o.GetNumber(),
+		ShopName: o.GetShopName()})
+}
+
 func pushError(msg string) []byte {
 	return encodePush(errorPush{Push: "error", Msg: msg})
 }

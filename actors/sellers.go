@@ -21,6 +21,8 @@ type sellers struct {
 	apps     []*pb.Application
 	byOpenID map[string]*pb.Application
 	lastID   int64
+	// alerts lists orders paid after they closed, for an admin to refund.
+	alerts []string
 }
 
 func newSellers(e *Engine) *sellers {
@@ -30,9 +32,11 @@ func newSellers(e *Engine) *sellers {
 func (s *sellers) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *persistence.RequestSnapshot:
-		s.PersistSnapshot(&pb.SellersSnapshot{Applications: s.apps, LastId: s.lastID})
+		s.PersistSnapshot(&pb.SellersSnapshot{Applications: s.apps, LastId: s.lastID,
+			Alerts: s.alerts})
 	case *pb.SellersSnapshot:
 		s.lastID = m.GetLastId()
+		s.alerts = m.GetAlerts()
 		for _, a := range m.GetApplications() {
 			s.add(a)
 		}
@@ -57,6 +61,15 @@ func (s *sellers) Receive(ctx actor.Context) {
 		ctx.Respond(&pb.ShopRef{ShopId: a.GetSellerId(), ShopName: a.GetShopName()})
 	case *pb.ListShops:
 		ctx.Respond(&pb.ShopIDs{ShopIds: s.approvedIDs()})
+	case *pb.AlertRaised:
+		if s.Recovering() {
+			s.alerts = append(s.alerts, m.GetOrderId())
+			return
+		}
+		s.PersistReceive(m)
+		s.alerts = append(s.alerts, m.GetOrderId())
+	case *pb.ListAlerts:
+		ctx.Respond(&pb.Alerts{OrderIds: s.alerts})
 	}
 }
 
@@ -71,6 +84,7 @@ func (s *sellers) applyApplied(m *pb.Applied) {
 	if old := s.byOpenID[a.GetOpenid()]; old != nil {
 		// A pending application filed again replaces the old one.
 		old.ShopName, old.Phone, old.AppliedAt = a.GetShopName(), a.GetPhone(), a.GetAppliedAt()
+		old.DiningHall = a.GetDiningHall()
 		return
 	}
 	s.add(a)
@@ -110,6 +124,12 @@ func (s *sellers) apply(ctx actor.Context, m *pb.Apply) {
 		ctx.Respond(f)
 		return
 	}
+	if m.GetDiningHall() != "" {
+		if f := checkText("dining_hall", m.GetDiningHall(), 30); f != nil {
+			ctx.Respond(f)
+			return
+		}
+	}
 	if !validPhone(m.GetPhone()) {
 		ctx.Respond(failure(400, "invalid phone %q: 5 to 20 digits, optionally with + and -",
 			m.GetPhone()))
@@ -126,12 +146,13 @@ func (s *sellers) apply(ctx actor.Context, m *pb.Apply) {
 		id = old.GetSellerId()
 	}
 	ev := &pb.Applied{Application: &pb.Application{
-		SellerId:  id,
-		Openid:    m.GetOpenid(),
-		ShopName:  m.GetShopName(),
-		Phone:     m.GetPhone(),
-		Status:    applicationPending,
-		AppliedAt: s.engine.unix(),
+		SellerId:   id,
+		Openid:     m.GetOpenid(),
+		ShopName:   m.GetShopName(),
+		Phone:      m.GetPhone(),
+		Status:     applicationPending,
+		AppliedAt:  s.engine.unix(),
+		DiningHall: m.GetDiningHall(),
 	}}
 	s.PersistReceive(ev)
 	s.applyApplied(ev)
@@ -154,7 +175,8 @@ func (s *sellers) approve(ctx actor.Context, m *pb.Approve) {
 		s.applyApproved(ev)
 		s.engine.log.Info("seller approved", "seller_id", a.GetSellerId())
 	}
-	init := &pb.InitShop{ShopId: a.GetSellerId(), Owner: a.GetOpenid(), ShopName: a.GetShopName()}
+	init := &pb.InitShop{ShopId: a.GetSellerId(), Owner: a.GetOpenid(), ShopName: a.GetShopName(),
+		DiningHall: a.GetDiningHall()}
 	ctx.RequestWithCustomSender(s.engine.shopPID(a.GetSellerId()), init, sender)
 }
 

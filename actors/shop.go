@@ -21,6 +21,10 @@ type shop struct {
 	// persists them as one event, so one fsync numbers a whole burst.
 	pending   []pendingNumber
 	flushSent bool
+	// sweep ticks to close orders unpaid for Options.UnpaidTTL.
+	sweep ticker
+	// pushed is the place in the queue each waiting customer last heard.
+	pushed map[string]place
 }
 
 type pendingNumber struct {
@@ -29,7 +33,8 @@ type pendingNumber struct {
 }
 
 func newShop(e *Engine) *shop {
-	return &shop{engine: e, state: &pb.ShopSnapshot{}, orders: make(map[string]*pb.Order)}
+	return &shop{engine: e, state: &pb.ShopSnapshot{}, orders: make(map[string]*pb.Order),
+		pushed: make(map[string]place)}
 }
 
 func (s *shop) Receive(ctx actor.Context) {
@@ -51,6 +56,7 @@ func (s *shop) receive(ctx actor.Context) {
 	case *persistence.ReplayComplete:
 		if s.state.GetShopId() != 0 {
 			s.publish(ctx)
+			s.startSweep(ctx)
 		}
 	case *pb.InitShop:
 		s.init(ctx, m)
@@ -77,7 +83,25 @@ func (s *shop) receive(ctx actor.Context) {
 		if s.rejectStranger(ctx, m.GetOpenid()) {
 			return
 		}
-		ctx.Respond(s.queue())
+		ctx.Respond(s.withPositions(s.queue()))
+	case *pb.ReleaseOrder:
+		s.release(ctx, m)
+	case *pb.CashOut:
+		s.cashOut(ctx, m)
+	case *pb.GetBalance:
+		if s.rejectStranger(ctx, m.GetOpenid()) {
+			return
+		}
+		ctx.Respond(&pb.Balance{Balance: s.state.GetBalance(), Earned: s.state.GetEarned(),
+			Payouts: s.state.GetPayouts()})
+	case *pb.SetPaused:
+		s.setPaused(ctx, m)
+	case *pb.Positions:
+		ctx.Respond(s.positions(m.GetOrderIds()))
+	case *pb.Tick:
+		s.sweepUnpaid(ctx)
+	case *actor.Stopped:
+		s.sweep.stop()
 	default:
 		if ev, ok := m.(proto.Message); ok && s.Recovering() {
 			s.applyEvent(ev)
@@ -90,7 +114,8 @@ func (s *shop) receive(ctx actor.Context) {
 func isRequest(m any) bool {
 	switch m.(type) {
 	case *pb.ReserveOrder, *pb.AssignNumber, *pb.QueueAction, *pb.GetQueue, *pb.ListProducts,
-		*pb.ModifyProduct, *pb.SetShelf, *pb.Wake:
+		*pb.ModifyProduct, *pb.SetShelf, *pb.Wake, *pb.ReleaseOrder, *pb.CashOut,
+		*pb.GetBalance, *pb.SetPaused, *pb.Positions:
 		return true
 	}
 	return false
@@ -103,6 +128,7 @@ func (s *shop) applyEvent(ev proto.Message) {
 	switch e := ev.(type) {
 	case *pb.ShopInitialized:
 		st.ShopId, st.Owner, st.ShopName = e.GetShopId(), e.GetOwner(), e.GetShopName()
+		st.DiningHall = e.GetDiningHall()
 	case *pb.ProductSaved:
 		st.LastProduct = max(st.LastProduct, e.GetLastProduct())
 		if p := s.product(e.GetProduct().GetProductId()); p != nil {
@@ -121,6 +147,13 @@ func (s *shop) applyEvent(ev proto.Message) {
 		s.applyNumbers(e)
 	case *pb.QueueMoved:
 		s.applyQueueMoved(e)
+	case *pb.OrderReleased:
+		s.applyReleased(e)
+	case *pb.CashedOut:
+		st.Balance -= e.GetPayout().GetAmount()
+		st.Payouts = append(st.Payouts, e.GetPayout())
+	case *pb.ShopPaused:
+		st.Paused = e.GetPaused()
 	}
 }
 
@@ -165,8 +198,9 @@ func (s *shop) init(ctx actor.Context, m *pb.InitShop) {
 	if s.state.GetShopId() == 0 {
 		sender := ctx.Sender()
 		s.persist(&pb.ShopInitialized{ShopId: m.GetShopId(), Owner: m.GetOwner(),
-			ShopName: m.GetShopName()})
+			ShopName: m.GetShopName(), DiningHall: m.GetDiningHall()})
 		s.publish(ctx)
+		s.startSweep(ctx)
 		ctx.Send(sender, &pb.Ok{})
 		return
 	}
@@ -198,6 +232,9 @@ func (s *shop) modifyProduct(ctx actor.Context, m *pb.ModifyProduct) {
 			return
 		}
 		saved.OnShelf = old.GetOnShelf()
+		if saved.GetPicId() == "" {
+			saved.PicId = old.GetPicId()
+		}
 	}
 
 	sender := ctx.Sender()
@@ -246,9 +283,11 @@ func (s *shop) setShelf(ctx actor.Context, m *pb.SetShelf) {
 // publish sends the customer-facing view of the shop to the catalog.
 func (s *shop) publish(ctx actor.Context) {
 	view := &pb.ShopView{
-		ShopId:   s.state.GetShopId(),
-		ShopName: s.state.GetShopName(),
-		Waiting:  int64(len(s.queue().GetWaiting())),
+		ShopId:     s.state.GetShopId(),
+		ShopName:   s.state.GetShopName(),
+		Waiting:    int64(len(s.queue().GetWaiting())),
+		DiningHall: s.state.GetDiningHall(),
+		Paused:     s.state.GetPaused(),
 	}
 	for _, p := range s.state.GetProducts() {
 		if p.GetOnShelf() {
@@ -266,6 +305,8 @@ func (s *shop) queue() *pb.Queue {
 			q.Waiting = append(q.Waiting, o)
 		case statusCalled:
 			q.Called = append(q.Called, o)
+		case statusSkipped:
+			q.Skipped = append(q.Skipped, o)
 		}
 	}
 	byNumber := func(a, b *pb.Order) bool {
@@ -276,6 +317,7 @@ func (s *shop) queue() *pb.Queue {
 	}
 	sortOrders(q.Waiting, byNumber)
 	sortOrders(q.Called, byNumber)
+	sortOrders(q.Skipped, byNumber)
 	return q
 }
 
@@ -284,6 +326,10 @@ func (s *shop) queue() *pb.Queue {
 func (s *shop) reserve(ctx actor.Context, m *pb.ReserveOrder) {
 	if s.state.GetShopId() == 0 {
 		ctx.Respond(failure(404, "shop not found"))
+		return
+	}
+	if s.state.GetPaused() {
+		ctx.Respond(failure(409, "shop closed: %s is not taking orders now", s.state.GetShopName()))
 		return
 	}
 	items, total, f := s.price(m.GetItems())
@@ -385,8 +431,10 @@ func (s *shop) assignNumber(ctx actor.Context, m *pb.AssignNumber) {
 }
 
 func (s *shop) numbered(o *pb.Order) *pb.Numbered {
+	p := s.placeOf(o, s.queue().GetWaiting())
+	s.pushed[o.GetOrderId()] = p
 	return &pb.Numbered{OrderId: o.GetOrderId(), Number: o.GetNumber(), Day: o.GetDay(),
-		ShopOwner: s.state.GetOwner(), At: o.GetPaidAt()}
+		ShopOwner: s.state.GetOwner(), At: o.GetPaidAt(), Ahead: p.ahead, EtaS: p.eta}
 }
 
 func (s *shop) flushNumbers(ctx actor.Context) {
@@ -427,6 +475,8 @@ func (s *shop) applyNumbers(e *pb.NumbersAssigned) {
 		s.state.LastNumber = max(s.state.LastNumber, n.GetNumber())
 		if o := s.orders[n.GetOrderId()]; o != nil {
 			o.Number, o.Day, o.PaidAt, o.Status = n.GetNumber(), e.GetDay(), n.GetAt(), statusPaid
+			s.state.Balance += o.GetTotalFee()
+			s.state.Earned += o.GetTotalFee()
 		}
 	}
 }
@@ -437,6 +487,15 @@ func (s *shop) applyNumbers(e *pb.NumbersAssigned) {
 func (s *shop) queueAction(ctx actor.Context, m *pb.QueueAction) {
 	if s.rejectStranger(ctx, m.GetOpenid()) {
 		return
+	}
+	if m.GetOrderId() == "" && m.GetAction() == actionCall {
+		waiting := s.queue().GetWaiting()
+		if len(waiting) == 0 {
+			ctx.Respond(failure(404, "no order waiting to be called"))
+			return
+		}
+		m = &pb.QueueAction{Openid: m.GetOpenid(), OrderId: waiting[0].GetOrderId(),
+			Action: actionCall}
 	}
 	if shopOfOrder(m.GetOrderId()) != s.state.GetShopId() {
 		ctx.Respond(failure(403, "order %s belongs to another shop", m.GetOrderId()))
@@ -457,33 +516,10 @@ func (s *shop) queueAction(ctx actor.Context, m *pb.QueueAction) {
 	if !(m.GetAction() == actionCall && o.GetStatus() == statusCalled) {
 		s.persist(&pb.QueueMoved{OrderId: o.GetOrderId(), Action: m.GetAction(), At: at})
 		s.publish(ctx)
+		s.pushPlaces(ctx)
 	}
 	mark := &pb.MarkOrder{Action: m.GetAction(), At: at}
 	ctx.RequestWithCustomSender(s.engine.orderPID(o.GetOrderId()), mark, sender)
-}
-
-func checkMove(o *pb.Order, action string) *pb.Failure {
-	switch {
-	case o.GetStatus() == statusUnpaid:
-		return failure(409, "order %s is not paid yet", o.GetOrderId())
-	case action == actionCall || action == actionDone:
-		return nil
-	default:
-		return failure(400, "invalid queue action %q", action)
-	}
-}
-
-func (s *shop) applyQueueMoved(e *pb.QueueMoved) {
-	o := s.orders[e.GetOrderId()]
-	if o == nil {
-		return
-	}
-	switch e.GetAction() {
-	case actionCall:
-		o.Status, o.CalledAt = statusCalled, e.GetAt()
-	case actionDone:
-		s.removeOrder(e.GetOrderId())
-	}
 }
 
 // removeOrder drops a finished order from the shop; the order actor keeps

@@ -22,6 +22,7 @@ type user struct {
 	cache    map[string]*pb.Order
 	// waiting counts requests in flight; the actor stays until they finish.
 	waiting int
+	idle    idleTimer
 }
 
 func newUser(e *Engine) *user {
@@ -29,13 +30,23 @@ func newUser(e *Engine) *user {
 }
 
 func (u *user) Receive(ctx actor.Context) {
+	if _, tick := ctx.Message().(*pb.Tick); !tick {
+		u.idle.touch()
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		ctx.SetReceiveTimeout(u.engine.opts.OrderIdle)
-	case *actor.ReceiveTimeout:
-		if u.waiting == 0 {
-			ctx.Stop(ctx.Self())
+		u.idle.start(ctx, u.engine.opts.OrderIdle)
+	case *actor.Stopped:
+		u.idle.stop()
+	case *pb.Tick:
+		if !u.idle.expired(ctx) {
+			return
 		}
+		if u.waiting > 0 {
+			u.idle.start(ctx, u.engine.opts.OrderIdle)
+			return
+		}
+		ctx.Stop(ctx.Self())
 	case *persistence.RequestSnapshot:
 		u.PersistSnapshot(&pb.UserSnapshot{OrderIds: u.orderIDs})
 	case *pb.UserSnapshot:
@@ -48,6 +59,8 @@ func (u *user) Receive(ctx actor.Context) {
 		u.remember(m.GetOrder())
 	case *pb.ListOrders:
 		u.list(ctx, m)
+	case *pb.ListProductsBought:
+		u.productsBought(ctx, m)
 	}
 }
 
@@ -100,8 +113,22 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 // not cached since this actor started.
 func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 	ids := u.orderIDs
-	if len(ids) > maxListedOrders {
-		ids = ids[len(ids)-maxListedOrders:]
+	if m.GetBefore() != "" {
+		ids = nil
+		for i, id := range u.orderIDs {
+			if id == m.GetBefore() {
+				ids = u.orderIDs[:i]
+				break
+			}
+		}
+	}
+	limit := maxListedOrders
+	if m.GetLimit() > 0 && int(m.GetLimit()) < limit {
+		limit = int(m.GetLimit())
+	}
+	more := len(ids) > limit
+	if more {
+		ids = ids[len(ids)-limit:]
 	}
 	sender := ctx.Sender()
 	missing := 0
@@ -119,17 +146,17 @@ func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 			}
 			missing--
 			if missing == 0 {
-				ctx.Send(sender, u.collect(ids, m.GetOpenOnly()))
+				ctx.Send(sender, u.collect(ids, m.GetOpenOnly(), more))
 			}
 		})
 	}
 	if missing == 0 {
-		ctx.Respond(u.collect(ids, m.GetOpenOnly()))
+		ctx.Respond(u.collect(ids, m.GetOpenOnly(), more))
 	}
 }
 
-func (u *user) collect(ids []string, openOnly bool) *pb.OrderList {
-	out := &pb.OrderList{}
+func (u *user) collect(ids []string, openOnly, more bool) *pb.OrderList {
+	out := &pb.OrderList{More: more}
 	for i := len(ids) - 1; i >= 0; i-- {
 		o := u.cache[ids[i]]
 		if o == nil {
@@ -145,7 +172,7 @@ func (u *user) collect(ids []string, openOnly bool) *pb.OrderList {
 
 func isOpen(o *pb.Order) bool {
 	switch o.GetStatus() {
-	case statusUnpaid, statusPaid, statusCalled:
+	case statusUnpaid, statusPaid, statusCalled, statusSkipped:
 		return true
 	}
 	return false

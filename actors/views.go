@@ -26,6 +26,15 @@ type OrderView struct {
 	PaidAt    int64      `json:"paid_at"`
 	CalledAt  int64      `json:"called_at"`
 	DoneAt    int64      `json:"done_at"`
+	// Ahead and EtaS place a paid order in its shop's queue: orders before
+	// it and estimated seconds until it is called. Both are 0 otherwise.
+	Ahead     int64 `json:"ahead"`
+	EtaS      int64 `json:"eta_s"`
+	SkippedAt int64 `json:"skipped_at"`
+	ClosedAt  int64 `json:"closed_at"`
+	// Alert is the WeChat transaction id of a payment that arrived after
+	// the order closed; an admin refunds it.
+	Alert string `json:"alert,omitempty"`
 }
 
 // ViewOrder converts an order to its JSON shape.
@@ -51,6 +60,11 @@ func ViewOrder(o *pb.Order) OrderView {
 		PaidAt:    o.GetPaidAt(),
 		CalledAt:  o.GetCalledAt(),
 		DoneAt:    o.GetDoneAt(),
+		Ahead:     o.GetAhead(),
+		EtaS:      o.GetEtaS(),
+		SkippedAt: o.GetSkippedAt(),
+		ClosedAt:  o.GetClosedAt(),
+		Alert:     o.GetAlert(),
 	}
 }
 
@@ -71,6 +85,11 @@ type ProductView struct {
 	Inventory   int64  `json:"inventory"`
 	Label       string `json:"label"`
 	OnShelf     bool   `json:"on_shelf"`
+	// PicID names the product's picture, "" when it has none.
+	PicID string `json:"pic_id"`
+	// ProductImgURL is the URL of the picture, "" when it has none. The edge
+	// fills it in because the URL depends on the request.
+	ProductImgURL string `json:"product_img_url"`
 }
 
 // ViewProducts converts a seller's catalog, never returning nil.
@@ -84,6 +103,7 @@ func ViewProducts(list []*pb.Product) []ProductView {
 			Inventory:   p.GetInventory(),
 			Label:       p.GetLabel(),
 			OnShelf:     p.GetOnShelf(),
+			PicID:       p.GetPicId(),
 		})
 	}
 	return out
@@ -95,14 +115,20 @@ type ShelfProductView struct {
 	ProductName string `json:"product_name"`
 	TotalFee    int64  `json:"total_fee"`
 	Inventory   int64  `json:"inventory"`
+	// PicID and ProductImgURL are as in ProductView.
+	PicID         string `json:"pic_id"`
+	ProductImgURL string `json:"product_img_url"`
 }
 
 // ShopView is a shop in the customer's shop list.
 type ShopView struct {
-	ShopID   int64              `json:"shop_id"`
-	ShopName string             `json:"shop_name"`
-	Waiting  int64              `json:"waiting"`
-	Products []ShelfProductView `json:"products"`
+	ShopID     int64              `json:"shop_id"`
+	ShopName   string             `json:"shop_name"`
+	Waiting    int64              `json:"waiting"`
+	Products   []ShelfProductView `json:"products"`
+	DiningHall string             `json:"dining_hall"`
+	// Paused is set while the seller takes no new orders.
+	Paused bool `json:"paused"`
 }
 
 // ViewShops converts the shop list, never returning nil.
@@ -116,13 +142,16 @@ func ViewShops(list []*pb.ShopView) []ShopView {
 				ProductName: p.GetProductName(),
 				TotalFee:    p.GetTotalFee(),
 				Inventory:   p.GetInventory(),
+				PicID:       p.GetPicId(),
 			})
 		}
 		out = append(out, ShopView{
-			ShopID:   s.GetShopId(),
-			ShopName: s.GetShopName(),
-			Waiting:  s.GetWaiting(),
-			Products: products,
+			ShopID:     s.GetShopId(),
+			ShopName:   s.GetShopName(),
+			Waiting:    s.GetWaiting(),
+			Products:   products,
+			DiningHall: s.GetDiningHall(),
+			Paused:     s.GetPaused(),
 		})
 	}
 	return out

@@ -13,7 +13,7 @@ import (
 // Adapt. Tests may implement it directly.
 type Engine interface {
 	Login(code string) (actors.LoginResult, error)
-	Apply(sessionID, shopName, phone string) error
+	Apply(sessionID, shopName, phone, diningHall string) error
 	Applications(sessionID string) ([]*pb.Application, error)
 	Approve(sessionID string, sellerID int64) error
 	ModifyProduct(sessionID string, p actors.ProductEdit) (int64, error)
@@ -31,6 +31,9 @@ type Engine interface {
 	// Connect registers a newly opened WebSocket. It returns nil when the
 	// engine cannot serve the socket, and the edge then closes it with 1011.
 	Connect(s actors.Socket) Conn
+	Media
+
+	Control
 }
 
 // Conn receives the events of one WebSocket. The edge calls it from the

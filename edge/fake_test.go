@@ -17,6 +17,8 @@ import (
 // replies, or err when it is set. The thing under test is the edge, so the
 // engine only has to show what the edge passed in.
 type fakeEngine struct {
+	// Control is left nil: these tests do not call its routes.
+	Control
 	mu    sync.Mutex
 	calls []string
 	err   error // returned by every method that can fail
@@ -58,7 +60,7 @@ func (e *fakeEngine) Login(code string) (actors.LoginResult, error) {
 	return actors.LoginResult{SessionID: "session-" + code, IsSeller: true}, err
 }
 
-func (e *fakeEngine) Apply(sessionID, shopName, phone string) error {
+func (e *fakeEngine) Apply(sessionID, shopName, phone, diningHall string) error {
 	return e.record("Apply %s %q %q", sessionID, shopName, phone)
 }
 

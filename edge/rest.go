@@ -49,6 +49,9 @@ type REST struct {
 	engine Engine
 	log    *slog.Logger
 	server *fasthttp.Server
+	ops    Ops // set by SetOps before Serve
+	// publicURL is the base of picture URLs, set by SetPublicURL before Serve.
+	publicURL string
 
 	mu       sync.Mutex
 	listener net.Listener // listener of Serve, guarded by mu
@@ -60,7 +63,7 @@ type REST struct {
 func NewREST(e Engine, log *slog.Logger) *REST {
 	r := &REST{engine: e, log: log}
 	r.server = &fasthttp.Server{
-		Handler:      r.router().Handler,
+		Handler:      r.handler(),
 		ErrorHandler: r.requestError,
 		Name:         "callme",
 		Logger:       fasthttpLogger{log},
@@ -121,6 +124,9 @@ func (r *REST) router() *router.Router {
 	rt.NotFound = notFound
 	rt.MethodNotAllowed = methodNotAllowed
 	rt.PanicHandler = r.recoverPanic
+	// callme_rest_seconds labels requests with the matched pattern.
+	rt.SaveMatchedRoutePath = true
+	r.opsRoutes(rt)
 
 	g := rt.Group("/callme")
 	g.POST("/wx_session/index", r.handle(r.login))
@@ -132,12 +138,19 @@ func (r *REST) router() *router.Router {
 	g.POST("/product_man/putOn", r.handle(r.putOn))
 	g.POST("/product_man/putOff", r.handle(r.putOff))
 	g.POST("/product_man/list", r.handle(r.products))
+	g.POST("/product_man/update", r.handleUpload(maxBodySize, errBodyTooLarge, r.updateProduct))
+	g.GET("/wx_session/picture", r.picture)
+	g.POST("/wx_session/content", r.handle(r.content))
+	g.POST("/admin/ads", r.handleUpload(maxAdsBodySize, errAdsBodyTooLarge, r.setAds))
+	g.GET(audioPattern, r.audioURL)
+	g.POST(audioPattern, r.audioURL)
 	g.POST("/wx_pay/unifiedorder", r.handle(r.placeOrder))
 	g.POST("/wx_pay/notify", r.notify)
 	g.POST("/wx_pay/list", r.handle(r.orders))
 	g.POST("/queue/list", r.handle(r.queue))
 	g.POST("/queue/call", r.handle(r.call))
 	g.POST("/queue/done", r.handle(r.done))
+	r.controlRoutes(g)
 	return rt
 }
 
@@ -160,6 +173,7 @@ func (r *REST) handle(route func(*fields) (any, error)) fasthttp.RequestHandler 
 			r.replyError(ctx, err)
 			return
 		}
+		r.linkPictures(ctx, reply)
 		writeJSON(ctx, fasthttp.StatusOK, reply)
 	}
 }

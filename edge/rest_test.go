@@ -108,7 +108,7 @@ func TestRESTEncodingsDecodeAlike(t *testing.T) {
 	e := newFakeEngine()
 	base := startREST(t, e)
 	want := "ModifyProduct s1 {ProductID:9 ProductName:Beef noodles TotalFee:1250 " +
-		"Inventory:30 Label:hot}"
+		"Inventory:30 Label:hot PicID:}"
 
 	cases := []struct {
 		name        string
@@ -547,7 +547,7 @@ func TestRESTReplyShapes(t *testing.T) {
 		{"/callme/product_man/list", session, "Products s1", []string{"list"}},
 		{"/callme/wx_session/shop", session, "Shops s1", []string{"list"}},
 		{"/callme/wx_pay/list", session, "Orders s1", []string{"list"}},
-		{"/callme/queue/list", session, "Queue s1", []string{"waiting", "called"}},
+		{"/callme/queue/list", session, "Queue s1", []string{"waiting", "called", "skipped"}},
 		{"/callme/queue/call", `{"session_id":"s1","order_id":"o1"}`, "Call s1 o1",
 			[]string{"errmsg"}},
 		{"/callme/queue/done", `{"session_id":"s1","order_id":"o1"}`, "Done s1 o1",

@@ -30,6 +30,7 @@ type listReply[T any] struct {
 type queueReply struct {
 	Waiting []actors.OrderView `json:"waiting"`
 	Called  []actors.OrderView `json:"called"`
+	Skipped []actors.OrderView `json:"skipped"`
 }
 
 func (r *REST) login(f *fields) (any, error) {
@@ -50,10 +51,11 @@ func (r *REST) login(f *fields) (any, error) {
 
 func (r *REST) apply(f *fields) (any, error) {
 	session, shopName, phone := f.text("session_id"), f.text("shop_name"), f.text("phone")
+	hall := f.optText("dining_hall")
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return okReply, r.engine.Apply(session, shopName, phone)
+	return okReply, r.engine.Apply(session, shopName, phone, hall)
 }
 
 func (r *REST) applications(f *fields) (any, error) {
@@ -154,11 +156,13 @@ func (r *REST) queue(f *fields) (any, error) {
 	return queueReply{
 		Waiting: actors.ViewOrders(q.GetWaiting()),
 		Called:  actors.ViewOrders(q.GetCalled()),
+		Skipped: actors.ViewOrders(q.GetSkipped()),
 	}, err
 }
 
 func (r *REST) call(f *fields) (any, error) {
-	session, orderID := f.text("session_id"), f.text("order_id")
+	// Without order_id the next waiting number is called.
+	session, orderID := f.text("session_id"), f.optText("order_id")
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

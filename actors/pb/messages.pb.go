@@ -239,13 +239,15 @@ func (x *Item) GetUnitFee() int64 {
 
 // Product is one entry of a shop's catalog. total_fee is the unit price in fen.
 type Product struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProductId     int64                  `protobuf:"varint,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
-	ProductName   string                 `protobuf:"bytes,2,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
-	TotalFee      int64                  `protobuf:"varint,3,opt,name=total_fee,json=totalFee,proto3" json:"total_fee,omitempty"`
-	Inventory     int64                  `protobuf:"varint,4,opt,name=inventory,proto3" json:"inventory,omitempty"`
-	Label         string                 `protobuf:"bytes,5,opt,name=label,proto3" json:"label,omitempty"`
-	OnShelf       bool                   `protobuf:"varint,6,opt,name=on_shelf,json=onShelf,proto3" json:"on_shelf,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProductId   int64                  `protobuf:"varint,1,opt,name=product_id,json=productId,proto3" json:"product_id,omitempty"`
+	ProductName string                 `protobuf:"bytes,2,opt,name=product_name,json=productName,proto3" json:"product_name,omitempty"`
+	TotalFee    int64                  `protobuf:"varint,3,opt,name=total_fee,json=totalFee,proto3" json:"total_fee,omitempty"`
+	Inventory   int64                  `protobuf:"varint,4,opt,name=inventory,proto3" json:"inventory,omitempty"`
+	Label       string                 `protobuf:"bytes,5,opt,name=label,proto3" json:"label,omitempty"`
+	OnShelf     bool                   `protobuf:"varint,6,opt,name=on_shelf,json=onShelf,proto3" json:"on_shelf,omitempty"`
+	// pic_id names the product's picture actor; empty when it has none.
+	PicId         string `protobuf:"bytes,7,opt,name=pic_id,json=picId,proto3" json:"pic_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -322,6 +324,13 @@ func (x *Product) GetOnShelf() bool {
 	return false
 }
 
+func (x *Product) GetPicId() string {
+	if x != nil {
+		return x.PicId
+	}
+	return ""
+}
+
 // Order is the full state of one order, also its snapshot. Times are Unix
 // seconds; 0 means "not yet".
 type Order struct {
@@ -343,7 +352,14 @@ type Order struct {
 	TransactionId string                 `protobuf:"bytes,15,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
 	ShopOwner     string                 `protobuf:"bytes,16,opt,name=shop_owner,json=shopOwner,proto3" json:"shop_owner,omitempty"`
 	// version counts the events applied, so a reader can drop a stale copy.
-	Version       int64 `protobuf:"varint,17,opt,name=version,proto3" json:"version,omitempty"`
+	Version int64 `protobuf:"varint,17,opt,name=version,proto3" json:"version,omitempty"`
+	// ahead and eta_s describe a waiting order's place in its shop's queue.
+	// Shops fill them in replies and pushes; they are not persisted.
+	Ahead         int64  `protobuf:"varint,18,opt,name=ahead,proto3" json:"ahead,omitempty"`
+	EtaS          int64  `protobuf:"varint,19,opt,name=eta_s,json=etaS,proto3" json:"eta_s,omitempty"`
+	SkippedAt     int64  `protobuf:"varint,20,opt,name=skipped_at,json=skippedAt,proto3" json:"skipped_at,omitempty"`
+	ClosedAt      int64  `protobuf:"varint,21,opt,name=closed_at,json=closedAt,proto3" json:"closed_at,omitempty"`
+	Alert         string `protobuf:"bytes,22,opt,name=alert,proto3" json:"alert,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -497,6 +513,41 @@ func (x *Order) GetVersion() int64 {
 	return 0
 }
 
+func (x *Order) GetAhead() int64 {
+	if x != nil {
+		return x.Ahead
+	}
+	return 0
+}
+
+func (x *Order) GetEtaS() int64 {
+	if x != nil {
+		return x.EtaS
+	}
+	return 0
+}
+
+func (x *Order) GetSkippedAt() int64 {
+	if x != nil {
+		return x.SkippedAt
+	}
+	return 0
+}
+
+func (x *Order) GetClosedAt() int64 {
+	if x != nil {
+		return x.ClosedAt
+	}
+	return 0
+}
+
+func (x *Order) GetAlert() string {
+	if x != nil {
+		return x.Alert
+	}
+	return ""
+}
+
 type OpenSession struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
@@ -554,6 +605,7 @@ type SessionOpened struct {
 	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	Openid        string                 `protobuf:"bytes,2,opt,name=openid,proto3" json:"openid,omitempty"`
 	At            int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	LastUsed      int64                  `protobuf:"varint,4,opt,name=last_used,json=lastUsed,proto3" json:"last_used,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -605,6 +657,13 @@ func (x *SessionOpened) GetOpenid() string {
 func (x *SessionOpened) GetAt() int64 {
 	if x != nil {
 		return x.At
+	}
+	return 0
+}
+
+func (x *SessionOpened) GetLastUsed() int64 {
+	if x != nil {
+		return x.LastUsed
 	}
 	return 0
 }
@@ -750,6 +809,7 @@ type Application struct {
 	Status        string                 `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
 	AppliedAt     int64                  `protobuf:"varint,6,opt,name=applied_at,json=appliedAt,proto3" json:"applied_at,omitempty"`
 	ApprovedAt    int64                  `protobuf:"varint,7,opt,name=approved_at,json=approvedAt,proto3" json:"approved_at,omitempty"`
+	DiningHall    string                 `protobuf:"bytes,8,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -833,11 +893,19 @@ func (x *Application) GetApprovedAt() int64 {
 	return 0
 }
 
+func (x *Application) GetDiningHall() string {
+	if x != nil {
+		return x.DiningHall
+	}
+	return ""
+}
+
 type Apply struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
 	ShopName      string                 `protobuf:"bytes,2,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
 	Phone         string                 `protobuf:"bytes,3,opt,name=phone,proto3" json:"phone,omitempty"`
+	DiningHall    string                 `protobuf:"bytes,4,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -889,6 +957,13 @@ func (x *Apply) GetShopName() string {
 func (x *Apply) GetPhone() string {
 	if x != nil {
 		return x.Phone
+	}
+	return ""
+}
+
+func (x *Apply) GetDiningHall() string {
+	if x != nil {
+		return x.DiningHall
 	}
 	return ""
 }
@@ -1294,6 +1369,7 @@ type SellersSnapshot struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Applications  []*Application         `protobuf:"bytes,1,rep,name=applications,proto3" json:"applications,omitempty"`
 	LastId        int64                  `protobuf:"varint,2,opt,name=last_id,json=lastId,proto3" json:"last_id,omitempty"`
+	Alerts        []string               `protobuf:"bytes,3,rep,name=alerts,proto3" json:"alerts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1342,11 +1418,19 @@ func (x *SellersSnapshot) GetLastId() int64 {
 	return 0
 }
 
+func (x *SellersSnapshot) GetAlerts() []string {
+	if x != nil {
+		return x.Alerts
+	}
+	return nil
+}
+
 type InitShop struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ShopId        int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
 	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	ShopName      string                 `protobuf:"bytes,3,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
+	DiningHall    string                 `protobuf:"bytes,4,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1402,11 +1486,19 @@ func (x *InitShop) GetShopName() string {
 	return ""
 }
 
+func (x *InitShop) GetDiningHall() string {
+	if x != nil {
+		return x.DiningHall
+	}
+	return ""
+}
+
 type ShopInitialized struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ShopId        int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
 	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
 	ShopName      string                 `protobuf:"bytes,3,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
+	DiningHall    string                 `protobuf:"bytes,4,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1458,6 +1550,13 @@ func (x *ShopInitialized) GetOwner() string {
 func (x *ShopInitialized) GetShopName() string {
 	if x != nil {
 		return x.ShopName
+	}
+	return ""
+}
+
+func (x *ShopInitialized) GetDiningHall() string {
+	if x != nil {
+		return x.DiningHall
 	}
 	return ""
 }
@@ -2185,6 +2284,8 @@ type Numbered struct {
 	Day           string                 `protobuf:"bytes,3,opt,name=day,proto3" json:"day,omitempty"`
 	ShopOwner     string                 `protobuf:"bytes,4,opt,name=shop_owner,json=shopOwner,proto3" json:"shop_owner,omitempty"`
 	At            int64                  `protobuf:"varint,5,opt,name=at,proto3" json:"at,omitempty"`
+	Ahead         int64                  `protobuf:"varint,6,opt,name=ahead,proto3" json:"ahead,omitempty"`
+	EtaS          int64                  `protobuf:"varint,7,opt,name=eta_s,json=etaS,proto3" json:"eta_s,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2250,6 +2351,20 @@ func (x *Numbered) GetShopOwner() string {
 func (x *Numbered) GetAt() int64 {
 	if x != nil {
 		return x.At
+	}
+	return 0
+}
+
+func (x *Numbered) GetAhead() int64 {
+	if x != nil {
+		return x.Ahead
+	}
+	return 0
+}
+
+func (x *Numbered) GetEtaS() int64 {
+	if x != nil {
+		return x.EtaS
 	}
 	return 0
 }
@@ -2423,6 +2538,7 @@ type Queue struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Waiting       []*Order               `protobuf:"bytes,1,rep,name=waiting,proto3" json:"waiting,omitempty"`
 	Called        []*Order               `protobuf:"bytes,2,rep,name=called,proto3" json:"called,omitempty"`
+	Skipped       []*Order               `protobuf:"bytes,3,rep,name=skipped,proto3" json:"skipped,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2471,12 +2587,21 @@ func (x *Queue) GetCalled() []*Order {
 	return nil
 }
 
+func (x *Queue) GetSkipped() []*Order {
+	if x != nil {
+		return x.Skipped
+	}
+	return nil
+}
+
 type ShopView struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ShopId        int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
 	ShopName      string                 `protobuf:"bytes,2,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
 	Waiting       int64                  `protobuf:"varint,3,opt,name=waiting,proto3" json:"waiting,omitempty"`
 	Products      []*Product             `protobuf:"bytes,4,rep,name=products,proto3" json:"products,omitempty"`
+	DiningHall    string                 `protobuf:"bytes,5,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
+	Paused        bool                   `protobuf:"varint,6,opt,name=paused,proto3" json:"paused,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2539,17 +2664,38 @@ func (x *ShopView) GetProducts() []*Product {
 	return nil
 }
 
+func (x *ShopView) GetDiningHall() string {
+	if x != nil {
+		return x.DiningHall
+	}
+	return ""
+}
+
+func (x *ShopView) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
 type ShopSnapshot struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShopId        int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
-	Owner         string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
-	ShopName      string                 `protobuf:"bytes,3,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
-	Products      []*Product             `protobuf:"bytes,4,rep,name=products,proto3" json:"products,omitempty"`
-	LastProduct   int64                  `protobuf:"varint,5,opt,name=last_product,json=lastProduct,proto3" json:"last_product,omitempty"`
-	LastSeq       int64                  `protobuf:"varint,6,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
-	Day           string                 `protobuf:"bytes,7,opt,name=day,proto3" json:"day,omitempty"`
-	LastNumber    int64                  `protobuf:"varint,8,opt,name=last_number,json=lastNumber,proto3" json:"last_number,omitempty"`
-	Orders        []*Order               `protobuf:"bytes,9,rep,name=orders,proto3" json:"orders,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ShopId      int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
+	Owner       string                 `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
+	ShopName    string                 `protobuf:"bytes,3,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
+	Products    []*Product             `protobuf:"bytes,4,rep,name=products,proto3" json:"products,omitempty"`
+	LastProduct int64                  `protobuf:"varint,5,opt,name=last_product,json=lastProduct,proto3" json:"last_product,omitempty"`
+	LastSeq     int64                  `protobuf:"varint,6,opt,name=last_seq,json=lastSeq,proto3" json:"last_seq,omitempty"`
+	Day         string                 `protobuf:"bytes,7,opt,name=day,proto3" json:"day,omitempty"`
+	LastNumber  int64                  `protobuf:"varint,8,opt,name=last_number,json=lastNumber,proto3" json:"last_number,omitempty"`
+	Orders      []*Order               `protobuf:"bytes,9,rep,name=orders,proto3" json:"orders,omitempty"`
+	DiningHall  string                 `protobuf:"bytes,10,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
+	Paused      bool                   `protobuf:"varint,11,opt,name=paused,proto3" json:"paused,omitempty"`
+	Balance     int64                  `protobuf:"varint,12,opt,name=balance,proto3" json:"balance,omitempty"`
+	Earned      int64                  `protobuf:"varint,13,opt,name=earned,proto3" json:"earned,omitempty"`
+	Payouts     []*Payout              `protobuf:"bytes,14,rep,name=payouts,proto3" json:"payouts,omitempty"`
+	// pace_ms is the moving average of paid-to-called time.
+	PaceMs        int64 `protobuf:"varint,15,opt,name=pace_ms,json=paceMs,proto3" json:"pace_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2645,6 +2791,48 @@ func (x *ShopSnapshot) GetOrders() []*Order {
 		return x.Orders
 	}
 	return nil
+}
+
+func (x *ShopSnapshot) GetDiningHall() string {
+	if x != nil {
+		return x.DiningHall
+	}
+	return ""
+}
+
+func (x *ShopSnapshot) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+func (x *ShopSnapshot) GetBalance() int64 {
+	if x != nil {
+		return x.Balance
+	}
+	return 0
+}
+
+func (x *ShopSnapshot) GetEarned() int64 {
+	if x != nil {
+		return x.Earned
+	}
+	return 0
+}
+
+func (x *ShopSnapshot) GetPayouts() []*Payout {
+	if x != nil {
+		return x.Payouts
+	}
+	return nil
+}
+
+func (x *ShopSnapshot) GetPaceMs() int64 {
+	if x != nil {
+		return x.PaceMs
+	}
+	return 0
 }
 
 type PublishShop struct {
@@ -3517,8 +3705,11 @@ func (x *OrderChanged) GetOrder() *Order {
 }
 
 type ListOrders struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	OpenOnly      bool                   `protobuf:"varint,1,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	OpenOnly bool                   `protobuf:"varint,1,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
+	// before pages back: only orders older than this order id are listed.
+	Before        string `protobuf:"bytes,2,opt,name=before,proto3" json:"before,omitempty"`
+	Limit         int32  `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3560,9 +3751,25 @@ func (x *ListOrders) GetOpenOnly() bool {
 	return false
 }
 
+func (x *ListOrders) GetBefore() string {
+	if x != nil {
+		return x.Before
+	}
+	return ""
+}
+
+func (x *ListOrders) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
 type OrderList struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	List          []*Order               `protobuf:"bytes,1,rep,name=list,proto3" json:"list,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	List  []*Order               `protobuf:"bytes,1,rep,name=list,proto3" json:"list,omitempty"`
+	// more is set when older orders exist before the last one listed.
+	More          bool `protobuf:"varint,2,opt,name=more,proto3" json:"more,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3602,6 +3809,13 @@ func (x *OrderList) GetList() []*Order {
 		return x.List
 	}
 	return nil
+}
+
+func (x *OrderList) GetMore() bool {
+	if x != nil {
+		return x.More
+	}
+	return false
 }
 
 type UserSnapshot struct {
@@ -3768,6 +3982,7 @@ type Register struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
 	Conn          *PIDRef                `protobuf:"bytes,2,opt,name=conn,proto3" json:"conn,omitempty"`
+	SessionId     string                 `protobuf:"bytes,3,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3814,6 +4029,13 @@ func (x *Register) GetConn() *PIDRef {
 		return x.Conn
 	}
 	return nil
+}
+
+func (x *Register) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
 }
 
 type Unregister struct {
@@ -3869,11 +4091,13 @@ func (x *Unregister) GetConn() *PIDRef {
 }
 
 type PushToUser struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
-	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Openid string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	Data   []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// created_unix_nano is when the actor built the push, for callme_push_seconds.
+	CreatedUnixNano int64 `protobuf:"varint,3,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *PushToUser) Reset() {
@@ -3920,11 +4144,20 @@ func (x *PushToUser) GetData() []byte {
 	return nil
 }
 
+func (x *PushToUser) GetCreatedUnixNano() int64 {
+	if x != nil {
+		return x.CreatedUnixNano
+	}
+	return 0
+}
+
 type Push struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// created_unix_nano is copied from PushToUser.
+	CreatedUnixNano int64 `protobuf:"varint,2,opt,name=created_unix_nano,json=createdUnixNano,proto3" json:"created_unix_nano,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Push) Reset() {
@@ -3962,6 +4195,13 @@ func (x *Push) GetData() []byte {
 		return x.Data
 	}
 	return nil
+}
+
+func (x *Push) GetCreatedUnixNano() int64 {
+	if x != nil {
+		return x.CreatedUnixNano
+	}
+	return 0
 }
 
 type CloseSocket struct {
@@ -4016,6 +4256,1702 @@ func (x *CloseSocket) GetReason() string {
 	return ""
 }
 
+// Tick is sent by an actor's own idle timer; see actors/timer.go.
+type Tick struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tick) Reset() {
+	*x = Tick{}
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tick) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tick) ProtoMessage() {}
+
+func (x *Tick) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tick.ProtoReflect.Descriptor instead.
+func (*Tick) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
+}
+
+// CloseOrder closes an unpaid order: a customer's request (openid set) or
+// the shop's unpaid timeout (expired set).
+type CloseOrder struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	Expired       bool                   `protobuf:"varint,2,opt,name=expired,proto3" json:"expired,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseOrder) Reset() {
+	*x = CloseOrder{}
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseOrder) ProtoMessage() {}
+
+func (x *CloseOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseOrder.ProtoReflect.Descriptor instead.
+func (*CloseOrder) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *CloseOrder) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+func (x *CloseOrder) GetExpired() bool {
+	if x != nil {
+		return x.Expired
+	}
+	return false
+}
+
+type ReleaseOrder struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReleaseOrder) Reset() {
+	*x = ReleaseOrder{}
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReleaseOrder) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReleaseOrder) ProtoMessage() {}
+
+func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReleaseOrder.ProtoReflect.Descriptor instead.
+func (*ReleaseOrder) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *ReleaseOrder) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+type OrderReleased struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	At            int64                  `protobuf:"varint,2,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderReleased) Reset() {
+	*x = OrderReleased{}
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderReleased) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderReleased) ProtoMessage() {}
+
+func (x *OrderReleased) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderReleased.ProtoReflect.Descriptor instead.
+func (*OrderReleased) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *OrderReleased) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+func (x *OrderReleased) GetAt() int64 {
+	if x != nil {
+		return x.At
+	}
+	return 0
+}
+
+type OrderClosed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	At            int64                  `protobuf:"varint,1,opt,name=at,proto3" json:"at,omitempty"`
+	Expired       bool                   `protobuf:"varint,2,opt,name=expired,proto3" json:"expired,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderClosed) Reset() {
+	*x = OrderClosed{}
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderClosed) ProtoMessage() {}
+
+func (x *OrderClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderClosed.ProtoReflect.Descriptor instead.
+func (*OrderClosed) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *OrderClosed) GetAt() int64 {
+	if x != nil {
+		return x.At
+	}
+	return 0
+}
+
+func (x *OrderClosed) GetExpired() bool {
+	if x != nil {
+		return x.Expired
+	}
+	return false
+}
+
+// OrderAlerted records a payment that arrived for a closed order; an admin
+// refunds it.
+type OrderAlerted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TransactionId string                 `protobuf:"bytes,1,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	TotalFee      int64                  `protobuf:"varint,2,opt,name=total_fee,json=totalFee,proto3" json:"total_fee,omitempty"`
+	At            int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OrderAlerted) Reset() {
+	*x = OrderAlerted{}
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OrderAlerted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OrderAlerted) ProtoMessage() {}
+
+func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OrderAlerted.ProtoReflect.Descriptor instead.
+func (*OrderAlerted) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
+}
+
+func (x *OrderAlerted) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
+func (x *OrderAlerted) GetTotalFee() int64 {
+	if x != nil {
+		return x.TotalFee
+	}
+	return 0
+}
+
+func (x *OrderAlerted) GetAt() int64 {
+	if x != nil {
+		return x.At
+	}
+	return 0
+}
+
+type Payout struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Amount        int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	At            int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Balance       int64                  `protobuf:"varint,5,opt,name=balance,proto3" json:"balance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Payout) Reset() {
+	*x = Payout{}
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Payout) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Payout) ProtoMessage() {}
+
+func (x *Payout) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Payout.ProtoReflect.Descriptor instead.
+func (*Payout) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *Payout) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *Payout) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *Payout) GetAt() int64 {
+	if x != nil {
+		return x.At
+	}
+	return 0
+}
+
+func (x *Payout) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Payout) GetBalance() int64 {
+	if x != nil {
+		return x.Balance
+	}
+	return 0
+}
+
+type CashOut struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	Amount        int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CashOut) Reset() {
+	*x = CashOut{}
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CashOut) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CashOut) ProtoMessage() {}
+
+func (x *CashOut) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CashOut.ProtoReflect.Descriptor instead.
+func (*CashOut) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
+}
+
+func (x *CashOut) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+func (x *CashOut) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *CashOut) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type CashedOut struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Payout        *Payout                `protobuf:"bytes,1,opt,name=payout,proto3" json:"payout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CashedOut) Reset() {
+	*x = CashedOut{}
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CashedOut) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CashedOut) ProtoMessage() {}
+
+func (x *CashedOut) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CashedOut.ProtoReflect.Descriptor instead.
+func (*CashedOut) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
+}
+
+func (x *CashedOut) GetPayout() *Payout {
+	if x != nil {
+		return x.Payout
+	}
+	return nil
+}
+
+type GetBalance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetBalance) Reset() {
+	*x = GetBalance{}
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetBalance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetBalance) ProtoMessage() {}
+
+func (x *GetBalance) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetBalance.ProtoReflect.Descriptor instead.
+func (*GetBalance) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
+}
+
+func (x *GetBalance) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+type Balance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Balance       int64                  `protobuf:"varint,1,opt,name=balance,proto3" json:"balance,omitempty"`
+	Earned        int64                  `protobuf:"varint,2,opt,name=earned,proto3" json:"earned,omitempty"`
+	Payouts       []*Payout              `protobuf:"bytes,3,rep,name=payouts,proto3" json:"payouts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Balance) Reset() {
+	*x = Balance{}
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Balance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Balance) ProtoMessage() {}
+
+func (x *Balance) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Balance.ProtoReflect.Descriptor instead.
+func (*Balance) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
+}
+
+func (x *Balance) GetBalance() int64 {
+	if x != nil {
+		return x.Balance
+	}
+	return 0
+}
+
+func (x *Balance) GetEarned() int64 {
+	if x != nil {
+		return x.Earned
+	}
+	return 0
+}
+
+func (x *Balance) GetPayouts() []*Payout {
+	if x != nil {
+		return x.Payouts
+	}
+	return nil
+}
+
+type SetPaused struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	Paused        bool                   `protobuf:"varint,2,opt,name=paused,proto3" json:"paused,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetPaused) Reset() {
+	*x = SetPaused{}
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetPaused) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetPaused) ProtoMessage() {}
+
+func (x *SetPaused) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetPaused.ProtoReflect.Descriptor instead.
+func (*SetPaused) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
+}
+
+func (x *SetPaused) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+func (x *SetPaused) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+type ShopPaused struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Paused        bool                   `protobuf:"varint,1,opt,name=paused,proto3" json:"paused,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShopPaused) Reset() {
+	*x = ShopPaused{}
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShopPaused) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShopPaused) ProtoMessage() {}
+
+func (x *ShopPaused) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShopPaused.ProtoReflect.Descriptor instead.
+func (*ShopPaused) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *ShopPaused) GetPaused() bool {
+	if x != nil {
+		return x.Paused
+	}
+	return false
+}
+
+type Positions struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderIds      []string               `protobuf:"bytes,1,rep,name=order_ids,json=orderIds,proto3" json:"order_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Positions) Reset() {
+	*x = Positions{}
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Positions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Positions) ProtoMessage() {}
+
+func (x *Positions) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Positions.ProtoReflect.Descriptor instead.
+func (*Positions) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
+}
+
+func (x *Positions) GetOrderIds() []string {
+	if x != nil {
+		return x.OrderIds
+	}
+	return nil
+}
+
+type PositionList struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	List          []*Order               `protobuf:"bytes,1,rep,name=list,proto3" json:"list,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PositionList) Reset() {
+	*x = PositionList{}
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PositionList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PositionList) ProtoMessage() {}
+
+func (x *PositionList) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PositionList.ProtoReflect.Descriptor instead.
+func (*PositionList) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
+}
+
+func (x *PositionList) GetList() []*Order {
+	if x != nil {
+		return x.List
+	}
+	return nil
+}
+
+type SessionsTouched struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionIds    []string               `protobuf:"bytes,1,rep,name=session_ids,json=sessionIds,proto3" json:"session_ids,omitempty"`
+	At            int64                  `protobuf:"varint,2,opt,name=at,proto3" json:"at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionsTouched) Reset() {
+	*x = SessionsTouched{}
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionsTouched) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionsTouched) ProtoMessage() {}
+
+func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionsTouched.ProtoReflect.Descriptor instead.
+func (*SessionsTouched) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+}
+
+func (x *SessionsTouched) GetSessionIds() []string {
+	if x != nil {
+		return x.SessionIds
+	}
+	return nil
+}
+
+func (x *SessionsTouched) GetAt() int64 {
+	if x != nil {
+		return x.At
+	}
+	return 0
+}
+
+type CloseSession struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseSession) Reset() {
+	*x = CloseSession{}
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseSession) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseSession) ProtoMessage() {}
+
+func (x *CloseSession) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseSession.ProtoReflect.Descriptor instead.
+func (*CloseSession) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+}
+
+func (x *CloseSession) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+type SessionClosed struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SessionClosed) Reset() {
+	*x = SessionClosed{}
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionClosed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionClosed) ProtoMessage() {}
+
+func (x *SessionClosed) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionClosed.ProtoReflect.Descriptor instead.
+func (*SessionClosed) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
+}
+
+func (x *SessionClosed) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+// CloseSessionSockets asks the hub to close every socket of a session.
+type CloseSessionSockets struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	SessionId     string                 `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseSessionSockets) Reset() {
+	*x = CloseSessionSockets{}
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseSessionSockets) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseSessionSockets) ProtoMessage() {}
+
+func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseSessionSockets.ProtoReflect.Descriptor instead.
+func (*CloseSessionSockets) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
+}
+
+func (x *CloseSessionSockets) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+func (x *CloseSessionSockets) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+type ListAlerts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAlerts) Reset() {
+	*x = ListAlerts{}
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAlerts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAlerts) ProtoMessage() {}
+
+func (x *ListAlerts) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAlerts.ProtoReflect.Descriptor instead.
+func (*ListAlerts) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
+}
+
+type Alerts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderIds      []string               `protobuf:"bytes,1,rep,name=order_ids,json=orderIds,proto3" json:"order_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Alerts) Reset() {
+	*x = Alerts{}
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Alerts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Alerts) ProtoMessage() {}
+
+func (x *Alerts) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Alerts.ProtoReflect.Descriptor instead.
+func (*Alerts) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
+}
+
+func (x *Alerts) GetOrderIds() []string {
+	if x != nil {
+		return x.OrderIds
+	}
+	return nil
+}
+
+type AlertRaised struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	OrderId       string                 `protobuf:"bytes,1,opt,name=order_id,json=orderId,proto3" json:"order_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AlertRaised) Reset() {
+	*x = AlertRaised{}
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AlertRaised) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AlertRaised) ProtoMessage() {}
+
+func (x *AlertRaised) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AlertRaised.ProtoReflect.Descriptor instead.
+func (*AlertRaised) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
+}
+
+func (x *AlertRaised) GetOrderId() string {
+	if x != nil {
+		return x.OrderId
+	}
+	return ""
+}
+
+// StorePicture stores an image in the picture actor named picture-ID, where
+// ID is the first 32 hex digits of the SHA-256 of data. The reply is Ok, at
+// once when the picture is already stored.
+type StorePicture struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ContentType   string                 `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StorePicture) Reset() {
+	*x = StorePicture{}
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StorePicture) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StorePicture) ProtoMessage() {}
+
+func (x *StorePicture) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StorePicture.ProtoReflect.Descriptor instead.
+func (*StorePicture) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
+}
+
+func (x *StorePicture) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *StorePicture) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// PictureStored is the only event of a picture actor.
+type PictureStored struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ContentType   string                 `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PictureStored) Reset() {
+	*x = PictureStored{}
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PictureStored) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PictureStored) ProtoMessage() {}
+
+func (x *PictureStored) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PictureStored.ProtoReflect.Descriptor instead.
+func (*PictureStored) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
+}
+
+func (x *PictureStored) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *PictureStored) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// GetPicture asks a picture actor for its image: the reply is Picture, or a
+// 404 Failure when nothing is stored under the actor's id.
+type GetPicture struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPicture) Reset() {
+	*x = GetPicture{}
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPicture) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPicture) ProtoMessage() {}
+
+func (x *GetPicture) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPicture.ProtoReflect.Descriptor instead.
+func (*GetPicture) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
+}
+
+type Picture struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ContentType   string                 `protobuf:"bytes,1,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Data          []byte                 `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Picture) Reset() {
+	*x = Picture{}
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Picture) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Picture) ProtoMessage() {}
+
+func (x *Picture) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Picture.ProtoReflect.Descriptor instead.
+func (*Picture) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
+}
+
+func (x *Picture) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *Picture) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// SetAds replaces the ad pictures of the site actor; the reply is Ads.
+type SetAds struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PicIds        []string               `protobuf:"bytes,1,rep,name=pic_ids,json=picIds,proto3" json:"pic_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetAds) Reset() {
+	*x = SetAds{}
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetAds) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetAds) ProtoMessage() {}
+
+func (x *SetAds) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetAds.ProtoReflect.Descriptor instead.
+func (*SetAds) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
+}
+
+func (x *SetAds) GetPicIds() []string {
+	if x != nil {
+		return x.PicIds
+	}
+	return nil
+}
+
+type AdsSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PicIds        []string               `protobuf:"bytes,1,rep,name=pic_ids,json=picIds,proto3" json:"pic_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AdsSet) Reset() {
+	*x = AdsSet{}
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AdsSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AdsSet) ProtoMessage() {}
+
+func (x *AdsSet) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AdsSet.ProtoReflect.Descriptor instead.
+func (*AdsSet) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
+}
+
+func (x *AdsSet) GetPicIds() []string {
+	if x != nil {
+		return x.PicIds
+	}
+	return nil
+}
+
+type GetAds struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAds) Reset() {
+	*x = GetAds{}
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAds) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAds) ProtoMessage() {}
+
+func (x *GetAds) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAds.ProtoReflect.Descriptor instead.
+func (*GetAds) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
+}
+
+type Ads struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PicIds        []string               `protobuf:"bytes,1,rep,name=pic_ids,json=picIds,proto3" json:"pic_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Ads) Reset() {
+	*x = Ads{}
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Ads) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Ads) ProtoMessage() {}
+
+func (x *Ads) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Ads.ProtoReflect.Descriptor instead.
+func (*Ads) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
+}
+
+func (x *Ads) GetPicIds() []string {
+	if x != nil {
+		return x.PicIds
+	}
+	return nil
+}
+
+type SiteSnapshot struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	AdPicIds      []string               `protobuf:"bytes,1,rep,name=ad_pic_ids,json=adPicIds,proto3" json:"ad_pic_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SiteSnapshot) Reset() {
+	*x = SiteSnapshot{}
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SiteSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SiteSnapshot) ProtoMessage() {}
+
+func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SiteSnapshot.ProtoReflect.Descriptor instead.
+func (*SiteSnapshot) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
+}
+
+func (x *SiteSnapshot) GetAdPicIds() []string {
+	if x != nil {
+		return x.AdPicIds
+	}
+	return nil
+}
+
+// ListProductsBought asks a user actor for the newest distinct products of
+// the user's paid, called and done orders, at most limit of them. The reply
+// is ProductsBought, newest first.
+type ListProductsBought struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Limit         int32                  `protobuf:"varint,1,opt,name=limit,proto3" json:"limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProductsBought) Reset() {
+	*x = ListProductsBought{}
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProductsBought) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProductsBought) ProtoMessage() {}
+
+func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProductsBought.ProtoReflect.Descriptor instead.
+func (*ListProductsBought) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
+}
+
+func (x *ListProductsBought) GetLimit() int32 {
+	if x != nil {
+		return x.Limit
+	}
+	return 0
+}
+
+type ProductsBought struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	List          []*Item                `protobuf:"bytes,1,rep,name=list,proto3" json:"list,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductsBought) Reset() {
+	*x = ProductsBought{}
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductsBought) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductsBought) ProtoMessage() {}
+
+func (x *ProductsBought) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductsBought.ProtoReflect.Descriptor instead.
+func (*ProductsBought) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
+}
+
+func (x *ProductsBought) GetList() []*Item {
+	if x != nil {
+		return x.List
+	}
+	return nil
+}
+
+// RandomProducts asks the catalog for up to count distinct on-shelf products
+// picked at random, and for the on-shelf entries of lookup_ids, so the home
+// page costs one catalog request. The reply is ProductPicks.
+type RandomProducts struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Count         int32                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	LookupIds     []int64                `protobuf:"varint,2,rep,packed,name=lookup_ids,json=lookupIds,proto3" json:"lookup_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RandomProducts) Reset() {
+	*x = RandomProducts{}
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RandomProducts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RandomProducts) ProtoMessage() {}
+
+func (x *RandomProducts) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RandomProducts.ProtoReflect.Descriptor instead.
+func (*RandomProducts) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
+}
+
+func (x *RandomProducts) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *RandomProducts) GetLookupIds() []int64 {
+	if x != nil {
+		return x.LookupIds
+	}
+	return nil
+}
+
+type ProductPicks struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Random []*Product             `protobuf:"bytes,1,rep,name=random,proto3" json:"random,omitempty"`
+	// found holds the on-shelf products of lookup_ids, in no particular order.
+	Found         []*Product `protobuf:"bytes,2,rep,name=found,proto3" json:"found,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProductPicks) Reset() {
+	*x = ProductPicks{}
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProductPicks) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProductPicks) ProtoMessage() {}
+
+func (x *ProductPicks) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProductPicks.ProtoReflect.Descriptor instead.
+func (*ProductPicks) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
+}
+
+func (x *ProductPicks) GetRandom() []*Product {
+	if x != nil {
+		return x.Random
+	}
+	return nil
+}
+
+func (x *ProductPicks) GetFound() []*Product {
+	if x != nil {
+		return x.Found
+	}
+	return nil
+}
+
 var File_callme_v1_messages_proto protoreflect.FileDescriptor
 
 const file_callme_v1_messages_proto_rawDesc = "" +
@@ -4033,7 +5969,7 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"product_id\x18\x01 \x01(\x03R\tproductId\x12!\n" +
 	"\fproduct_name\x18\x02 \x01(\tR\vproductName\x12\x1a\n" +
 	"\bquantity\x18\x03 \x01(\x03R\bquantity\x12\x19\n" +
-	"\bunit_fee\x18\x04 \x01(\x03R\aunitFee\"\xb7\x01\n" +
+	"\bunit_fee\x18\x04 \x01(\x03R\aunitFee\"\xce\x01\n" +
 	"\aProduct\x12\x1d\n" +
 	"\n" +
 	"product_id\x18\x01 \x01(\x03R\tproductId\x12!\n" +
@@ -4041,7 +5977,8 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\ttotal_fee\x18\x03 \x01(\x03R\btotalFee\x12\x1c\n" +
 	"\tinventory\x18\x04 \x01(\x03R\tinventory\x12\x14\n" +
 	"\x05label\x18\x05 \x01(\tR\x05label\x12\x19\n" +
-	"\bon_shelf\x18\x06 \x01(\bR\aonShelf\"\xe1\x03\n" +
+	"\bon_shelf\x18\x06 \x01(\bR\aonShelf\x12\x15\n" +
+	"\x06pic_id\x18\a \x01(\tR\x05picId\"\xde\x04\n" +
 	"\x05Order\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
 	"\x06openid\x18\x02 \x01(\tR\x06openid\x12\x17\n" +
@@ -4062,23 +5999,30 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x0etransaction_id\x18\x0f \x01(\tR\rtransactionId\x12\x1d\n" +
 	"\n" +
 	"shop_owner\x18\x10 \x01(\tR\tshopOwner\x12\x18\n" +
-	"\aversion\x18\x11 \x01(\x03R\aversion\"D\n" +
+	"\aversion\x18\x11 \x01(\x03R\aversion\x12\x14\n" +
+	"\x05ahead\x18\x12 \x01(\x03R\x05ahead\x12\x13\n" +
+	"\x05eta_s\x18\x13 \x01(\x03R\x04etaS\x12\x1d\n" +
+	"\n" +
+	"skipped_at\x18\x14 \x01(\x03R\tskippedAt\x12\x1b\n" +
+	"\tclosed_at\x18\x15 \x01(\x03R\bclosedAt\x12\x14\n" +
+	"\x05alert\x18\x16 \x01(\tR\x05alert\"D\n" +
 	"\vOpenSession\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x1d\n" +
 	"\n" +
-	"session_id\x18\x02 \x01(\tR\tsessionId\"V\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\"s\n" +
 	"\rSessionOpened\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x16\n" +
 	"\x06openid\x18\x02 \x01(\tR\x06openid\x12\x0e\n" +
-	"\x02at\x18\x03 \x01(\x03R\x02at\"H\n" +
+	"\x02at\x18\x03 \x01(\x03R\x02at\x12\x1b\n" +
+	"\tlast_used\x18\x04 \x01(\x03R\blastUsed\"H\n" +
 	"\x10SessionsSnapshot\x124\n" +
 	"\bsessions\x18\x01 \x03(\v2\x18.callme.v1.SessionOpenedR\bsessions\"/\n" +
 	"\x0eResolveSession\x12\x1d\n" +
 	"\n" +
 	"session_id\x18\x01 \x01(\tR\tsessionId\"%\n" +
 	"\vSessionInfo\x12\x16\n" +
-	"\x06openid\x18\x01 \x01(\tR\x06openid\"\xcd\x01\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\"\xee\x01\n" +
 	"\vApplication\x12\x1b\n" +
 	"\tseller_id\x18\x01 \x01(\x03R\bsellerId\x12\x16\n" +
 	"\x06openid\x18\x02 \x01(\tR\x06openid\x12\x1b\n" +
@@ -4088,11 +6032,15 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\n" +
 	"applied_at\x18\x06 \x01(\x03R\tappliedAt\x12\x1f\n" +
 	"\vapproved_at\x18\a \x01(\x03R\n" +
-	"approvedAt\"R\n" +
+	"approvedAt\x12\x1f\n" +
+	"\vdining_hall\x18\b \x01(\tR\n" +
+	"diningHall\"s\n" +
 	"\x05Apply\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x1b\n" +
 	"\tshop_name\x18\x02 \x01(\tR\bshopName\x12\x14\n" +
-	"\x05phone\x18\x03 \x01(\tR\x05phone\"C\n" +
+	"\x05phone\x18\x03 \x01(\tR\x05phone\x12\x1f\n" +
+	"\vdining_hall\x18\x04 \x01(\tR\n" +
+	"diningHall\"C\n" +
 	"\aApplied\x128\n" +
 	"\vapplication\x18\x01 \x01(\v2\x16.callme.v1.ApplicationR\vapplication\"\x12\n" +
 	"\x10ListApplications\":\n" +
@@ -4110,18 +6058,23 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\tshop_name\x18\x02 \x01(\tR\bshopName\"\v\n" +
 	"\tListShops\"$\n" +
 	"\aShopIDs\x12\x19\n" +
-	"\bshop_ids\x18\x01 \x03(\x03R\ashopIds\"f\n" +
+	"\bshop_ids\x18\x01 \x03(\x03R\ashopIds\"~\n" +
 	"\x0fSellersSnapshot\x12:\n" +
 	"\fapplications\x18\x01 \x03(\v2\x16.callme.v1.ApplicationR\fapplications\x12\x17\n" +
-	"\alast_id\x18\x02 \x01(\x03R\x06lastId\"V\n" +
+	"\alast_id\x18\x02 \x01(\x03R\x06lastId\x12\x16\n" +
+	"\x06alerts\x18\x03 \x03(\tR\x06alerts\"w\n" +
 	"\bInitShop\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
-	"\tshop_name\x18\x03 \x01(\tR\bshopName\"]\n" +
+	"\tshop_name\x18\x03 \x01(\tR\bshopName\x12\x1f\n" +
+	"\vdining_hall\x18\x04 \x01(\tR\n" +
+	"diningHall\"~\n" +
 	"\x0fShopInitialized\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
-	"\tshop_name\x18\x03 \x01(\tR\bshopName\"\x06\n" +
+	"\tshop_name\x18\x03 \x01(\tR\bshopName\x12\x1f\n" +
+	"\vdining_hall\x18\x04 \x01(\tR\n" +
+	"diningHall\"\x06\n" +
 	"\x04Wake\"U\n" +
 	"\rModifyProduct\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12,\n" +
@@ -4163,14 +6116,16 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x02at\x18\x03 \x01(\x03R\x02at\"U\n" +
 	"\x0fNumbersAssigned\x12\x10\n" +
 	"\x03day\x18\x01 \x01(\tR\x03day\x120\n" +
-	"\aentries\x18\x02 \x03(\v2\x16.callme.v1.NumberEntryR\aentries\"~\n" +
+	"\aentries\x18\x02 \x03(\v2\x16.callme.v1.NumberEntryR\aentries\"\xa9\x01\n" +
 	"\bNumbered\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\x03R\x06number\x12\x10\n" +
 	"\x03day\x18\x03 \x01(\tR\x03day\x12\x1d\n" +
 	"\n" +
 	"shop_owner\x18\x04 \x01(\tR\tshopOwner\x12\x0e\n" +
-	"\x02at\x18\x05 \x01(\x03R\x02at\"X\n" +
+	"\x02at\x18\x05 \x01(\x03R\x02at\x12\x14\n" +
+	"\x05ahead\x18\x06 \x01(\x03R\x05ahead\x12\x13\n" +
+	"\x05eta_s\x18\a \x01(\x03R\x04etaS\"X\n" +
 	"\vQueueAction\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x19\n" +
 	"\border_id\x18\x02 \x01(\tR\aorderId\x12\x16\n" +
@@ -4181,15 +6136,19 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x0e\n" +
 	"\x02at\x18\x03 \x01(\x03R\x02at\"\"\n" +
 	"\bGetQueue\x12\x16\n" +
-	"\x06openid\x18\x01 \x01(\tR\x06openid\"]\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\"\x89\x01\n" +
 	"\x05Queue\x12*\n" +
 	"\awaiting\x18\x01 \x03(\v2\x10.callme.v1.OrderR\awaiting\x12(\n" +
-	"\x06called\x18\x02 \x03(\v2\x10.callme.v1.OrderR\x06called\"\x8a\x01\n" +
+	"\x06called\x18\x02 \x03(\v2\x10.callme.v1.OrderR\x06called\x12*\n" +
+	"\askipped\x18\x03 \x03(\v2\x10.callme.v1.OrderR\askipped\"\xc3\x01\n" +
 	"\bShopView\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x1b\n" +
 	"\tshop_name\x18\x02 \x01(\tR\bshopName\x12\x18\n" +
 	"\awaiting\x18\x03 \x01(\x03R\awaiting\x12.\n" +
-	"\bproducts\x18\x04 \x03(\v2\x12.callme.v1.ProductR\bproducts\"\xa5\x02\n" +
+	"\bproducts\x18\x04 \x03(\v2\x12.callme.v1.ProductR\bproducts\x12\x1f\n" +
+	"\vdining_hall\x18\x05 \x01(\tR\n" +
+	"diningHall\x12\x16\n" +
+	"\x06paused\x18\x06 \x01(\bR\x06paused\"\xd6\x03\n" +
 	"\fShopSnapshot\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
@@ -4200,7 +6159,15 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x03day\x18\a \x01(\tR\x03day\x12\x1f\n" +
 	"\vlast_number\x18\b \x01(\x03R\n" +
 	"lastNumber\x12(\n" +
-	"\x06orders\x18\t \x03(\v2\x10.callme.v1.OrderR\x06orders\"6\n" +
+	"\x06orders\x18\t \x03(\v2\x10.callme.v1.OrderR\x06orders\x12\x1f\n" +
+	"\vdining_hall\x18\n" +
+	" \x01(\tR\n" +
+	"diningHall\x12\x16\n" +
+	"\x06paused\x18\v \x01(\bR\x06paused\x12\x18\n" +
+	"\abalance\x18\f \x01(\x03R\abalance\x12\x16\n" +
+	"\x06earned\x18\r \x01(\x03R\x06earned\x12+\n" +
+	"\apayouts\x18\x0e \x03(\v2\x11.callme.v1.PayoutR\apayouts\x12\x17\n" +
+	"\apace_ms\x18\x0f \x01(\x03R\x06paceMs\"6\n" +
 	"\vPublishShop\x12'\n" +
 	"\x04shop\x18\x01 \x01(\v2\x13.callme.v1.ShopViewR\x04shop\"\x0f\n" +
 	"\rListShopViews\"4\n" +
@@ -4256,34 +6223,141 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"OrderAdded\x12\x19\n" +
 	"\border_id\x18\x01 \x01(\tR\aorderId\"6\n" +
 	"\fOrderChanged\x12&\n" +
-	"\x05order\x18\x01 \x01(\v2\x10.callme.v1.OrderR\x05order\")\n" +
+	"\x05order\x18\x01 \x01(\v2\x10.callme.v1.OrderR\x05order\"W\n" +
 	"\n" +
 	"ListOrders\x12\x1b\n" +
-	"\topen_only\x18\x01 \x01(\bR\bopenOnly\"1\n" +
+	"\topen_only\x18\x01 \x01(\bR\bopenOnly\x12\x16\n" +
+	"\x06before\x18\x02 \x01(\tR\x06before\x12\x14\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\"E\n" +
 	"\tOrderList\x12$\n" +
-	"\x04list\x18\x01 \x03(\v2\x10.callme.v1.OrderR\x04list\"+\n" +
+	"\x04list\x18\x01 \x03(\v2\x10.callme.v1.OrderR\x04list\x12\x12\n" +
+	"\x04more\x18\x02 \x01(\bR\x04more\"+\n" +
 	"\fUserSnapshot\x12\x1b\n" +
 	"\torder_ids\x18\x01 \x03(\tR\borderIds\"\x1b\n" +
 	"\x05Frame\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\"\v\n" +
 	"\tHeartbeat\"\x0e\n" +
-	"\fSocketClosed\"I\n" +
+	"\fSocketClosed\"h\n" +
 	"\bRegister\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12%\n" +
-	"\x04conn\x18\x02 \x01(\v2\x11.callme.v1.PIDRefR\x04conn\"K\n" +
+	"\x04conn\x18\x02 \x01(\v2\x11.callme.v1.PIDRefR\x04conn\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x03 \x01(\tR\tsessionId\"K\n" +
 	"\n" +
 	"Unregister\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12%\n" +
-	"\x04conn\x18\x02 \x01(\v2\x11.callme.v1.PIDRefR\x04conn\"8\n" +
+	"\x04conn\x18\x02 \x01(\v2\x11.callme.v1.PIDRefR\x04conn\"d\n" +
 	"\n" +
 	"PushToUser\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x12\n" +
-	"\x04data\x18\x02 \x01(\fR\x04data\"\x1a\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\x12*\n" +
+	"\x11created_unix_nano\x18\x03 \x01(\x03R\x0fcreatedUnixNano\"F\n" +
 	"\x04Push\x12\x12\n" +
-	"\x04data\x18\x01 \x01(\fR\x04data\"9\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12*\n" +
+	"\x11created_unix_nano\x18\x02 \x01(\x03R\x0fcreatedUnixNano\"9\n" +
 	"\vCloseSocket\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reasonB\x12Z\x10callme/actors/pbb\x06proto3"
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"\x06\n" +
+	"\x04Tick\">\n" +
+	"\n" +
+	"CloseOrder\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x18\n" +
+	"\aexpired\x18\x02 \x01(\bR\aexpired\")\n" +
+	"\fReleaseOrder\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\":\n" +
+	"\rOrderReleased\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\x12\x0e\n" +
+	"\x02at\x18\x02 \x01(\x03R\x02at\"7\n" +
+	"\vOrderClosed\x12\x0e\n" +
+	"\x02at\x18\x01 \x01(\x03R\x02at\x12\x18\n" +
+	"\aexpired\x18\x02 \x01(\bR\aexpired\"b\n" +
+	"\fOrderAlerted\x12%\n" +
+	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12\x1b\n" +
+	"\ttotal_fee\x18\x02 \x01(\x03R\btotalFee\x12\x0e\n" +
+	"\x02at\x18\x03 \x01(\x03R\x02at\"\x81\x01\n" +
+	"\x06Payout\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\x03R\x06amount\x12\x0e\n" +
+	"\x02at\x18\x03 \x01(\x03R\x02at\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x18\n" +
+	"\abalance\x18\x05 \x01(\x03R\abalance\"X\n" +
+	"\aCashOut\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\x03R\x06amount\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"6\n" +
+	"\tCashedOut\x12)\n" +
+	"\x06payout\x18\x01 \x01(\v2\x11.callme.v1.PayoutR\x06payout\"$\n" +
+	"\n" +
+	"GetBalance\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\"h\n" +
+	"\aBalance\x12\x18\n" +
+	"\abalance\x18\x01 \x01(\x03R\abalance\x12\x16\n" +
+	"\x06earned\x18\x02 \x01(\x03R\x06earned\x12+\n" +
+	"\apayouts\x18\x03 \x03(\v2\x11.callme.v1.PayoutR\apayouts\";\n" +
+	"\tSetPaused\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x16\n" +
+	"\x06paused\x18\x02 \x01(\bR\x06paused\"$\n" +
+	"\n" +
+	"ShopPaused\x12\x16\n" +
+	"\x06paused\x18\x01 \x01(\bR\x06paused\"(\n" +
+	"\tPositions\x12\x1b\n" +
+	"\torder_ids\x18\x01 \x03(\tR\borderIds\"4\n" +
+	"\fPositionList\x12$\n" +
+	"\x04list\x18\x01 \x03(\v2\x10.callme.v1.OrderR\x04list\"B\n" +
+	"\x0fSessionsTouched\x12\x1f\n" +
+	"\vsession_ids\x18\x01 \x03(\tR\n" +
+	"sessionIds\x12\x0e\n" +
+	"\x02at\x18\x02 \x01(\x03R\x02at\"-\n" +
+	"\fCloseSession\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\".\n" +
+	"\rSessionClosed\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"L\n" +
+	"\x13CloseSessionSockets\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\"\f\n" +
+	"\n" +
+	"ListAlerts\"%\n" +
+	"\x06Alerts\x12\x1b\n" +
+	"\torder_ids\x18\x01 \x03(\tR\borderIds\"(\n" +
+	"\vAlertRaised\x12\x19\n" +
+	"\border_id\x18\x01 \x01(\tR\aorderId\"E\n" +
+	"\fStorePicture\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"F\n" +
+	"\rPictureStored\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\f\n" +
+	"\n" +
+	"GetPicture\"@\n" +
+	"\aPicture\x12!\n" +
+	"\fcontent_type\x18\x01 \x01(\tR\vcontentType\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"!\n" +
+	"\x06SetAds\x12\x17\n" +
+	"\apic_ids\x18\x01 \x03(\tR\x06picIds\"!\n" +
+	"\x06AdsSet\x12\x17\n" +
+	"\apic_ids\x18\x01 \x03(\tR\x06picIds\"\b\n" +
+	"\x06GetAds\"\x1e\n" +
+	"\x03Ads\x12\x17\n" +
+	"\apic_ids\x18\x01 \x03(\tR\x06picIds\",\n" +
+	"\fSiteSnapshot\x12\x1c\n" +
+	"\n" +
+	"ad_pic_ids\x18\x01 \x03(\tR\badPicIds\"*\n" +
+	"\x12ListProductsBought\x12\x14\n" +
+	"\x05limit\x18\x01 \x01(\x05R\x05limit\"5\n" +
+	"\x0eProductsBought\x12#\n" +
+	"\x04list\x18\x01 \x03(\v2\x0f.callme.v1.ItemR\x04list\"E\n" +
+	"\x0eRandomProducts\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x05R\x05count\x12\x1d\n" +
+	"\n" +
+	"lookup_ids\x18\x02 \x03(\x03R\tlookupIds\"d\n" +
+	"\fProductPicks\x12*\n" +
+	"\x06random\x18\x01 \x03(\v2\x12.callme.v1.ProductR\x06random\x12(\n" +
+	"\x05found\x18\x02 \x03(\v2\x12.callme.v1.ProductR\x05foundB\x12Z\x10callme/actors/pbb\x06proto3"
 
 var (
 	file_callme_v1_messages_proto_rawDescOnce sync.Once
@@ -4297,117 +6371,160 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 75)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 110)
 var file_callme_v1_messages_proto_goTypes = []any{
-	(*Failure)(nil),          // 0: callme.v1.Failure
-	(*Ok)(nil),               // 1: callme.v1.Ok
-	(*PIDRef)(nil),           // 2: callme.v1.PIDRef
-	(*Item)(nil),             // 3: callme.v1.Item
-	(*Product)(nil),          // 4: callme.v1.Product
-	(*Order)(nil),            // 5: callme.v1.Order
-	(*OpenSession)(nil),      // 6: callme.v1.OpenSession
-	(*SessionOpened)(nil),    // 7: callme.v1.SessionOpened
-	(*SessionsSnapshot)(nil), // 8: callme.v1.SessionsSnapshot
-	(*ResolveSession)(nil),   // 9: callme.v1.ResolveSession
-	(*SessionInfo)(nil),      // 10: callme.v1.SessionInfo
-	(*Application)(nil),      // 11: callme.v1.Application
-	(*Apply)(nil),            // 12: callme.v1.Apply
-	(*Applied)(nil),          // 13: callme.v1.Applied
-	(*ListApplications)(nil), // 14: callme.v1.ListApplications
-	(*Applications)(nil),     // 15: callme.v1.Applications
-	(*Approve)(nil),          // 16: callme.v1.Approve
-	(*Approved)(nil),         // 17: callme.v1.Approved
-	(*ShopOf)(nil),           // 18: callme.v1.ShopOf
-	(*ShopRef)(nil),          // 19: callme.v1.ShopRef
-	(*ListShops)(nil),        // 20: callme.v1.ListShops
-	(*ShopIDs)(nil),          // 21: callme.v1.ShopIDs
-	(*SellersSnapshot)(nil),  // 22: callme.v1.SellersSnapshot
-	(*InitShop)(nil),         // 23: callme.v1.InitShop
-	(*ShopInitialized)(nil),  // 24: callme.v1.ShopInitialized
-	(*Wake)(nil),             // 25: callme.v1.Wake
-	(*ModifyProduct)(nil),    // 26: callme.v1.ModifyProduct
-	(*ProductSaved)(nil),     // 27: callme.v1.ProductSaved
-	(*SetShelf)(nil),         // 28: callme.v1.SetShelf
-	(*ShelfSet)(nil),         // 29: callme.v1.ShelfSet
-	(*ListProducts)(nil),     // 30: callme.v1.ListProducts
-	(*Products)(nil),         // 31: callme.v1.Products
-	(*ReserveOrder)(nil),     // 32: callme.v1.ReserveOrder
-	(*Reserved)(nil),         // 33: callme.v1.Reserved
-	(*Reservation)(nil),      // 34: callme.v1.Reservation
-	(*AssignNumber)(nil),     // 35: callme.v1.AssignNumber
-	(*FlushNumbers)(nil),     // 36: callme.v1.FlushNumbers
-	(*NumberEntry)(nil),      // 37: callme.v1.NumberEntry
-	(*NumbersAssigned)(nil),  // 38: callme.v1.NumbersAssigned
-	(*Numbered)(nil),         // 39: callme.v1.Numbered
-	(*QueueAction)(nil),      // 40: callme.v1.QueueAction
-	(*QueueMoved)(nil),       // 41: callme.v1.QueueMoved
-	(*GetQueue)(nil),         // 42: callme.v1.GetQueue
-	(*Queue)(nil),            // 43: callme.v1.Queue
-	(*ShopView)(nil),         // 44: callme.v1.ShopView
-	(*ShopSnapshot)(nil),     // 45: callme.v1.ShopSnapshot
-	(*PublishShop)(nil),      // 46: callme.v1.PublishShop
-	(*ListShopViews)(nil),    // 47: callme.v1.ListShopViews
-	(*ShopViews)(nil),        // 48: callme.v1.ShopViews
-	(*CreateOrder)(nil),      // 49: callme.v1.CreateOrder
-	(*OrderCreated)(nil),     // 50: callme.v1.OrderCreated
-	(*PrepayIssued)(nil),     // 51: callme.v1.PrepayIssued
-	(*PayParams)(nil),        // 52: callme.v1.PayParams
-	(*PrepayResult)(nil),     // 53: callme.v1.PrepayResult
-	(*PaymentNotice)(nil),    // 54: callme.v1.PaymentNotice
-	(*NoticeResult)(nil),     // 55: callme.v1.NoticeResult
-	(*OrderPaid)(nil),        // 56: callme.v1.OrderPaid
-	(*MarkOrder)(nil),        // 57: callme.v1.MarkOrder
-	(*OrderMarked)(nil),      // 58: callme.v1.OrderMarked
-	(*GetOrder)(nil),         // 59: callme.v1.GetOrder
-	(*UserPlaceOrder)(nil),   // 60: callme.v1.UserPlaceOrder
-	(*OrderAdded)(nil),       // 61: callme.v1.OrderAdded
-	(*OrderChanged)(nil),     // 62: callme.v1.OrderChanged
-	(*ListOrders)(nil),       // 63: callme.v1.ListOrders
-	(*OrderList)(nil),        // 64: callme.v1.OrderList
-	(*UserSnapshot)(nil),     // 65: callme.v1.UserSnapshot
-	(*Frame)(nil),            // 66: callme.v1.Frame
-	(*Heartbeat)(nil),        // 67: callme.v1.Heartbeat
-	(*SocketClosed)(nil),     // 68: callme.v1.SocketClosed
-	(*Register)(nil),         // 69: callme.v1.Register
-	(*Unregister)(nil),       // 70: callme.v1.Unregister
-	(*PushToUser)(nil),       // 71: callme.v1.PushToUser
-	(*Push)(nil),             // 72: callme.v1.Push
-	(*CloseSocket)(nil),      // 73: callme.v1.CloseSocket
-	nil,                      // 74: callme.v1.PaymentNotice.FieldsEntry
+	(*Failure)(nil),             // 0: callme.v1.Failure
+	(*Ok)(nil),                  // 1: callme.v1.Ok
+	(*PIDRef)(nil),              // 2: callme.v1.PIDRef
+	(*Item)(nil),                // 3: callme.v1.Item
+	(*Product)(nil),             // 4: callme.v1.Product
+	(*Order)(nil),               // 5: callme.v1.Order
+	(*OpenSession)(nil),         // 6: callme.v1.OpenSession
+	(*SessionOpened)(nil),       // 7: callme.v1.SessionOpened
+	(*SessionsSnapshot)(nil),    // 8: callme.v1.SessionsSnapshot
+	(*ResolveSession)(nil),      // 9: callme.v1.ResolveSession
+	(*SessionInfo)(nil),         // 10: callme.v1.SessionInfo
+	(*Application)(nil),         // 11: callme.v1.Application
+	(*Apply)(nil),               // 12: callme.v1.Apply
+	(*Applied)(nil),             // 13: callme.v1.Applied
+	(*ListApplications)(nil),    // 14: callme.v1.ListApplications
+	(*Applications)(nil),        // 15: callme.v1.Applications
+	(*Approve)(nil),             // 16: callme.v1.Approve
+	(*Approved)(nil),            // 17: callme.v1.Approved
+	(*ShopOf)(nil),              // 18: callme.v1.ShopOf
+	(*ShopRef)(nil),             // 19: callme.v1.ShopRef
+	(*ListShops)(nil),           // 20: callme.v1.ListShops
+	(*ShopIDs)(nil),             // 21: callme.v1.ShopIDs
+	(*SellersSnapshot)(nil),     // 22: callme.v1.SellersSnapshot
+	(*InitShop)(nil),            // 23: callme.v1.InitShop
+	(*ShopInitialized)(nil),     // 24: callme.v1.ShopInitialized
+	(*Wake)(nil),                // 25: callme.v1.Wake
+	(*ModifyProduct)(nil),       // 26: callme.v1.ModifyProduct
+	(*ProductSaved)(nil),        // 27: callme.v1.ProductSaved
+	(*SetShelf)(nil),            // 28: callme.v1.SetShelf
+	(*ShelfSet)(nil),            // 29: callme.v1.ShelfSet
+	(*ListProducts)(nil),        // 30: callme.v1.ListProducts
+	(*Products)(nil),            // 31: callme.v1.Products
+	(*ReserveOrder)(nil),        // 32: callme.v1.ReserveOrder
+	(*Reserved)(nil),            // 33: callme.v1.Reserved
+	(*Reservation)(nil),         // 34: callme.v1.Reservation
+	(*AssignNumber)(nil),        // 35: callme.v1.AssignNumber
+	(*FlushNumbers)(nil),        // 36: callme.v1.FlushNumbers
+	(*NumberEntry)(nil),         // 37: callme.v1.NumberEntry
+	(*NumbersAssigned)(nil),     // 38: callme.v1.NumbersAssigned
+	(*Numbered)(nil),            // 39: callme.v1.Numbered
+	(*QueueAction)(nil),         // 40: callme.v1.QueueAction
+	(*QueueMoved)(nil),          // 41: callme.v1.QueueMoved
+	(*GetQueue)(nil),            // 42: callme.v1.GetQueue
+	(*Queue)(nil),               // 43: callme.v1.Queue
+	(*ShopView)(nil),            // 44: callme.v1.ShopView
+	(*ShopSnapshot)(nil),        // 45: callme.v1.ShopSnapshot
+	(*PublishShop)(nil),         // 46: callme.v1.PublishShop
+	(*ListShopViews)(nil),       // 47: callme.v1.ListShopViews
+	(*ShopViews)(nil),           // 48: callme.v1.ShopViews
+	(*CreateOrder)(nil),         // 49: callme.v1.CreateOrder
+	(*OrderCreated)(nil),        // 50: callme.v1.OrderCreated
+	(*PrepayIssued)(nil),        // 51: callme.v1.PrepayIssued
+	(*PayParams)(nil),           // 52: callme.v1.PayParams
+	(*PrepayResult)(nil),        // 53: callme.v1.PrepayResult
+	(*PaymentNotice)(nil),       // 54: callme.v1.PaymentNotice
+	(*NoticeResult)(nil),        // 55: callme.v1.NoticeResult
+	(*OrderPaid)(nil),           // 56: callme.v1.OrderPaid
+	(*MarkOrder)(nil),           // 57: callme.v1.MarkOrder
+	(*OrderMarked)(nil),         // 58: callme.v1.OrderMarked
+	(*GetOrder)(nil),            // 59: callme.v1.GetOrder
+	(*UserPlaceOrder)(nil),      // 60: callme.v1.UserPlaceOrder
+	(*OrderAdded)(nil),          // 61: callme.v1.OrderAdded
+	(*OrderChanged)(nil),        // 62: callme.v1.OrderChanged
+	(*ListOrders)(nil),          // 63: callme.v1.ListOrders
+	(*OrderList)(nil),           // 64: callme.v1.OrderList
+	(*UserSnapshot)(nil),        // 65: callme.v1.UserSnapshot
+	(*Frame)(nil),               // 66: callme.v1.Frame
+	(*Heartbeat)(nil),           // 67: callme.v1.Heartbeat
+	(*SocketClosed)(nil),        // 68: callme.v1.SocketClosed
+	(*Register)(nil),            // 69: callme.v1.Register
+	(*Unregister)(nil),          // 70: callme.v1.Unregister
+	(*PushToUser)(nil),          // 71: callme.v1.PushToUser
+	(*Push)(nil),                // 72: callme.v1.Push
+	(*CloseSocket)(nil),         // 73: callme.v1.CloseSocket
+	(*Tick)(nil),                // 74: callme.v1.Tick
+	(*CloseOrder)(nil),          // 75: callme.v1.CloseOrder
+	(*ReleaseOrder)(nil),        // 76: callme.v1.ReleaseOrder
+	(*OrderReleased)(nil),       // 77: callme.v1.OrderReleased
+	(*OrderClosed)(nil),         // 78: callme.v1.OrderClosed
+	(*OrderAlerted)(nil),        // 79: callme.v1.OrderAlerted
+	(*Payout)(nil),              // 80: callme.v1.Payout
+	(*CashOut)(nil),             // 81: callme.v1.CashOut
+	(*CashedOut)(nil),           // 82: callme.v1.CashedOut
+	(*GetBalance)(nil),          // 83: callme.v1.GetBalance
+	(*Balance)(nil),             // 84: callme.v1.Balance
+	(*SetPaused)(nil),           // 85: callme.v1.SetPaused
+	(*ShopPaused)(nil),          // 86: callme.v1.ShopPaused
+	(*Positions)(nil),           // 87: callme.v1.Positions
+	(*PositionList)(nil),        // 88: callme.v1.PositionList
+	(*SessionsTouched)(nil),     // 89: callme.v1.SessionsTouched
+	(*CloseSession)(nil),        // 90: callme.v1.CloseSession
+	(*SessionClosed)(nil),       // 91: callme.v1.SessionClosed
+	(*CloseSessionSockets)(nil), // 92: callme.v1.CloseSessionSockets
+	(*ListAlerts)(nil),          // 93: callme.v1.ListAlerts
+	(*Alerts)(nil),              // 94: callme.v1.Alerts
+	(*AlertRaised)(nil),         // 95: callme.v1.AlertRaised
+	(*StorePicture)(nil),        // 96: callme.v1.StorePicture
+	(*PictureStored)(nil),       // 97: callme.v1.PictureStored
+	(*GetPicture)(nil),          // 98: callme.v1.GetPicture
+	(*Picture)(nil),             // 99: callme.v1.Picture
+	(*SetAds)(nil),              // 100: callme.v1.SetAds
+	(*AdsSet)(nil),              // 101: callme.v1.AdsSet
+	(*GetAds)(nil),              // 102: callme.v1.GetAds
+	(*Ads)(nil),                 // 103: callme.v1.Ads
+	(*SiteSnapshot)(nil),        // 104: callme.v1.SiteSnapshot
+	(*ListProductsBought)(nil),  // 105: callme.v1.ListProductsBought
+	(*ProductsBought)(nil),      // 106: callme.v1.ProductsBought
+	(*RandomProducts)(nil),      // 107: callme.v1.RandomProducts
+	(*ProductPicks)(nil),        // 108: callme.v1.ProductPicks
+	nil,                         // 109: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
-	3,  // 0: callme.v1.Order.items:type_name -> callme.v1.Item
-	7,  // 1: callme.v1.SessionsSnapshot.sessions:type_name -> callme.v1.SessionOpened
-	11, // 2: callme.v1.Applied.application:type_name -> callme.v1.Application
-	11, // 3: callme.v1.Applications.list:type_name -> callme.v1.Application
-	11, // 4: callme.v1.SellersSnapshot.applications:type_name -> callme.v1.Application
-	4,  // 5: callme.v1.ModifyProduct.product:type_name -> callme.v1.Product
-	4,  // 6: callme.v1.ProductSaved.product:type_name -> callme.v1.Product
-	4,  // 7: callme.v1.Products.list:type_name -> callme.v1.Product
-	3,  // 8: callme.v1.ReserveOrder.items:type_name -> callme.v1.Item
-	3,  // 9: callme.v1.Reserved.items:type_name -> callme.v1.Item
-	5,  // 10: callme.v1.Reservation.order:type_name -> callme.v1.Order
-	37, // 11: callme.v1.NumbersAssigned.entries:type_name -> callme.v1.NumberEntry
-	5,  // 12: callme.v1.Queue.waiting:type_name -> callme.v1.Order
-	5,  // 13: callme.v1.Queue.called:type_name -> callme.v1.Order
-	4,  // 14: callme.v1.ShopView.products:type_name -> callme.v1.Product
-	4,  // 15: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
-	5,  // 16: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
-	44, // 17: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
-	44, // 18: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
-	5,  // 19: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
-	5,  // 20: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	74, // 21: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
-	3,  // 22: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
-	5,  // 23: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
-	5,  // 24: callme.v1.OrderList.list:type_name -> callme.v1.Order
-	2,  // 25: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
-	2,  // 26: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
-	27, // [27:27] is the sub-list for method output_type
-	27, // [27:27] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
+	7,   // 1: callme.v1.SessionsSnapshot.sessions:type_name -> callme.v1.SessionOpened
+	11,  // 2: callme.v1.Applied.application:type_name -> callme.v1.Application
+	11,  // 3: callme.v1.Applications.list:type_name -> callme.v1.Application
+	11,  // 4: callme.v1.SellersSnapshot.applications:type_name -> callme.v1.Application
+	4,   // 5: callme.v1.ModifyProduct.product:type_name -> callme.v1.Product
+	4,   // 6: callme.v1.ProductSaved.product:type_name -> callme.v1.Product
+	4,   // 7: callme.v1.Products.list:type_name -> callme.v1.Product
+	3,   // 8: callme.v1.ReserveOrder.items:type_name -> callme.v1.Item
+	3,   // 9: callme.v1.Reserved.items:type_name -> callme.v1.Item
+	5,   // 10: callme.v1.Reservation.order:type_name -> callme.v1.Order
+	37,  // 11: callme.v1.NumbersAssigned.entries:type_name -> callme.v1.NumberEntry
+	5,   // 12: callme.v1.Queue.waiting:type_name -> callme.v1.Order
+	5,   // 13: callme.v1.Queue.called:type_name -> callme.v1.Order
+	5,   // 14: callme.v1.Queue.skipped:type_name -> callme.v1.Order
+	4,   // 15: callme.v1.ShopView.products:type_name -> callme.v1.Product
+	4,   // 16: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
+	5,   // 17: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
+	80,  // 18: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
+	44,  // 19: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
+	44,  // 20: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
+	5,   // 21: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
+	5,   // 22: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
+	109, // 23: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	3,   // 24: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
+	5,   // 25: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
+	5,   // 26: callme.v1.OrderList.list:type_name -> callme.v1.Order
+	2,   // 27: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
+	2,   // 28: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
+	80,  // 29: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
+	80,  // 30: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
+	5,   // 31: callme.v1.PositionList.list:type_name -> callme.v1.Order
+	3,   // 32: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
+	4,   // 33: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
+	4,   // 34: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
+	35,  // [35:35] is the sub-list for method output_type
+	35,  // [35:35] is the sub-list for method input_type
+	35,  // [35:35] is the sub-list for extension type_name
+	35,  // [35:35] is the sub-list for extension extendee
+	0,   // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_callme_v1_messages_proto_init() }
@@ -4421,7 +6538,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   75,
+			NumMessages:   110,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

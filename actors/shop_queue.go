@@ -1,0 +1,275 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"callme/actors/pb"
+)
+
+// Queue actions beyond call and done.
+const (
+	actionSkip   = "skip"
+	actionRecall = "recall"
+)
+
+// defaultPace is the paid-to-called time a shop assumes before its first call.
+const defaultPace = 5 * time.Minute
+
+// etaStep is how far a waiting order's estimate must move before its
+// customer hears about it again.
+const etaStep = 60
+
+// place is a waiting order's position: orders ahead and estimated seconds
+// until it is called.
+type place struct {
+	ahead int64
+	eta   int64
+}
+
+func checkMove(o *pb.Order, action string) *pb.Failure {
+	status := o.GetStatus()
+	switch action {
+	case actionCall, actionDone:
+		if status == statusUnpaid {
+			return failure(409, "order %s is not paid yet", o.GetOrderId())
+		}
+	case actionSkip:
+		if status != statusCalled {
+			return failure(409, "order %s is %s: only a called order can be skipped",
+				o.GetOrderId(), status)
+		}
+	case actionRecall:
+		if status != statusCalled && status != statusSkipped {
+			return failure(409, "order %s is %s: only a called or skipped order can be recalled",
+				o.GetOrderId(), status)
+		}
+	default:
+		return failure(400, "invalid queue action %q", action)
+	}
+	return nil
+}
+
+func (s *shop) applyQueueMoved(e *pb.QueueMoved) {
+	o := s.orders[e.GetOrderId()]
+	if o == nil {
+		return
+	}
+	switch e.GetAction() {
+	case actionCall:
+		if o.GetCalledAt() == 0 && o.GetPaidAt() > 0 {
+			s.learnPace(time.Duration(e.GetAt()-o.GetPaidAt()) * time.Second)
+		}
+		o.Status, o.CalledAt = statusCalled, e.GetAt()
+	case actionRecall:
+		o.Status, o.CalledAt = statusCalled, e.GetAt()
+	case actionSkip:
+		o.Status, o.SkippedAt = statusSkipped, e.GetAt()
+	case actionDone:
+		s.removeOrder(e.GetOrderId())
+		delete(s.pushed, e.GetOrderId())
+	}
+}
+
+// learnPace folds one paid-to-called time into the shop's moving average,
+// weighting the newest sample by one fifth.
+func (s *shop) learnPace(sample time.Duration) {
+	ms := max(sample.Milliseconds(), 0)
+	if s.state.GetPaceMs() == 0 {
+		s.state.PaceMs = ms
+		return
+	}
+	s.state.PaceMs = (s.state.GetPaceMs()*4 + ms) / 5
+}
+
+func (s *shop) pace() time.Duration {
+	if s.state.GetPaceMs() == 0 {
+		return defaultPace
+	}
+	return time.Duration(s.state.GetPaceMs()) * time.Millisecond
+}
+
+// placeOf counts the orders ahead of a waiting order and estimates the
+// seconds until its call: the shop's average paid-to-called time less the
+// time already waited, at least 0.
+func (s *shop) placeOf(o *pb.Order, waiting []*pb.Order) place {
+	var ahead int64
+	for _, w := range waiting {
+		if w.GetOrderId() == o.GetOrderId() {
+			break
+		}
+		ahead++
+	}
+	waited := time.Duration(s.engine.unix()-o.GetPaidAt()) * time.Second
+	eta := max(s.pace()-waited, 0)
+	return place{ahead: ahead, eta: int64(eta / time.Second)}
+}
+
+// withPositions fills ahead and eta_s of each waiting order.
+func (s *shop) withPositions(q *pb.Queue) *pb.Queue {
+	out := &pb.Queue{Called: q.GetCalled(), Skipped: q.GetSkipped()}
+	for _, o := range q.GetWaiting() {
+		p := s.placeOf(o, q.GetWaiting())
+		c := cloneOrder(o)
+		c.Ahead, c.EtaS = p.ahead, p.eta
+		out.Waiting = append(out.Waiting, c)
+	}
+	return out
+}
+
+// positions returns the shop's current view of the given orders, with
+// places for those waiting; orders the shop no longer holds are left out.
+func (s *shop) positions(ids []string) *pb.PositionList {
+	waiting := s.queue().GetWaiting()
+	out := &pb.PositionList{}
+	for _, id := range ids {
+		o := s.orders[id]
+		if o == nil {
+			continue
+		}
+		c := cloneOrder(o)
+		if o.GetStatus() == statusPaid {
+			p := s.placeOf(o, waiting)
+			c.Ahead, c.EtaS = p.ahead, p.eta
+		}
+		out.List = append(out.List, c)
+	}
+	return out
+}
+
+// pushPlaces pushes each waiting customer their new place when the number
+// of orders ahead changed or the estimate moved by etaStep or more.
+func (s *shop) pushPlaces(ctx actor.Context) {
+	waiting := s.queue().GetWaiting()
+	for _, o := range waiting {
+		p := s.placeOf(o, waiting)
+		last, heard := s.pushed[o.GetOrderId()]
+		if heard && last.ahead == p.ahead && abs(last.eta-p.eta) < etaStep {
+			continue
+		}
+		s.pushed[o.GetOrderId()] = p
+		c := cloneOrder(o)
+		c.Ahead, c.EtaS = p.ahead, p.eta
+		ctx.Send(s.engine.hub, stampedPush(o.GetOpenid(), pushOrder("order", c)))
+	}
+}
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// release returns an unpaid order's items to inventory so the order can
+// close. Releasing an order the shop no longer holds succeeds, so a close
+// interrupted by a crash completes on retry.
+func (s *shop) release(ctx actor.Context, m *pb.ReleaseOrder) {
+	o := s.orders[m.GetOrderId()]
+	if o == nil {
+		ctx.Respond(&pb.Ok{})
+		return
+	}
+	if o.GetStatus() != statusUnpaid || o.GetNumber() != 0 || s.isPending(o.GetOrderId()) {
+		ctx.Respond(failure(409, "order %s is paid: it cannot be closed", o.GetOrderId()))
+		return
+	}
+	sender := ctx.Sender()
+	s.persist(&pb.OrderReleased{OrderId: o.GetOrderId(), At: s.engine.unix()})
+	s.publish(ctx)
+	ctx.Send(sender, &pb.Ok{})
+}
+
+func (s *shop) isPending(orderID string) bool {
+	for _, p := range s.pending {
+		if p.orderID == orderID {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *shop) applyReleased(e *pb.OrderReleased) {
+	o := s.orders[e.GetOrderId()]
+	if o == nil {
+		return
+	}
+	for _, it := range o.GetItems() {
+		if p := s.product(it.GetProductId()); p != nil {
+			p.Inventory += it.GetQuantity()
+		}
+	}
+	s.removeOrder(e.GetOrderId())
+}
+
+// cashOut pays out part of the balance once per request id; a repeated
+// request id gets the first payout back.
+func (s *shop) cashOut(ctx actor.Context, m *pb.CashOut) {
+	if s.rejectStranger(ctx, m.GetOpenid()) {
+		return
+	}
+	for _, p := range s.state.GetPayouts() {
+		if p.GetRequestId() == m.GetRequestId() {
+			if p.GetAmount() != m.GetAmount() {
+				ctx.Respond(failure(409, "request_id %s was already used for %d fen",
+					m.GetRequestId(), p.GetAmount()))
+				return
+			}
+			ctx.Respond(&pb.CashedOut{Payout: p})
+			return
+		}
+	}
+	if m.GetAmount() > s.state.GetBalance() {
+		ctx.Respond(failure(409, "amount %d fen is over the balance of %d fen",
+			m.GetAmount(), s.state.GetBalance()))
+		return
+	}
+	sender := ctx.Sender()
+	ev := &pb.CashedOut{Payout: &pb.Payout{
+		RequestId: m.GetRequestId(),
+		Amount:    m.GetAmount(),
+		At:        s.engine.unix(),
+		Status:    payoutRequested,
+		Balance:   s.state.GetBalance() - m.GetAmount(),
+	}}
+	s.persist(ev)
+	s.engine.log.Info("cash out requested", "shop", s.state.GetShopId(), "amount", m.GetAmount())
+	ctx.Send(sender, ev)
+}
+
+// payoutRequested marks a payout recorded for the operator to transfer.
+const payoutRequested = "requested"
+
+func (s *shop) setPaused(ctx actor.Context, m *pb.SetPaused) {
+	if s.rejectStranger(ctx, m.GetOpenid()) {
+		return
+	}
+	if s.state.GetPaused() == m.GetPaused() {
+		ctx.Respond(&pb.Ok{})
+		return
+	}
+	sender := ctx.Sender()
+	s.persist(&pb.ShopPaused{Paused: m.GetPaused()})
+	s.publish(ctx)
+	ctx.Send(sender, &pb.Ok{})
+}
+
+func (s *shop) startSweep(ctx actor.Context) {
+	every := min(s.engine.opts.UnpaidTTL/4, 30*time.Second)
+	s.sweep.start(ctx, max(every, 100*time.Millisecond))
+}
+
+// sweepUnpaid sends CloseOrder to each order unpaid for longer than
+// Options.UnpaidTTL. The order's close goes through release like a customer's.
+func (s *shop) sweepUnpaid(ctx actor.Context) {
+	ttl := int64(s.engine.opts.UnpaidTTL / time.Second)
+	now := s.engine.unix()
+	for _, o := range s.state.GetOrders() {
+		if o.GetStatus() == statusUnpaid && now-o.GetCreatedAt() >= ttl &&
+			!s.isPending(o.GetOrderId()) {
+			ctx.Request(s.engine.orderPID(o.GetOrderId()), &pb.CloseOrder{Expired: true})
+		}
+	}
+	s.sweep.again(ctx)
+}
