@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"callme/baidu"
@@ -33,11 +34,15 @@ var DefaultVoice = Voice{Speed: 5, Pitch: 5, Volume: 9, Speaker: 0}
 // fetch a token from Baidu, so an actor should call it from a goroutine of
 // its own, as order.create does for WeChat Pay.
 func (e *Engine) CallAudioURL(number int64, voice Voice) (string, error) {
+	return e.callAudioURL(number, voice, e.opts.RequestTimeout)
+}
+
+func (e *Engine) callAudioURL(number int64, voice Voice, timeout time.Duration) (string, error) {
 	if number < 1 {
 		return "", badRequest("invalid number %d: pickup numbers start at 1", number)
 	}
 	text := fmt.Sprintf("请 %d 号取餐", number)
-	return e.AudioURL(text, voice.Speed, voice.Pitch, voice.Volume, voice.Speaker)
+	return e.speechURL(timeout, text, voice.Speed, voice.Pitch, voice.Volume, voice.Speaker)
 }
 
 // AudioURL returns a Baidu text2audio URL that speaks text, for
@@ -45,13 +50,19 @@ func (e *Engine) CallAudioURL(number int64, voice Voice) (string, error) {
 // it stops working when the token expires. Errors name the route's path
 // segments: TEXT, SPD, PIT, VOL and PER.
 func (e *Engine) AudioURL(text string, spd, pit, vol, per int) (string, error) {
+	return e.speechURL(e.opts.RequestTimeout, text, spd, pit, vol, per)
+}
+
+func (e *Engine) speechURL(timeout time.Duration, text string, spd, pit, vol, per int) (
+	string, error,
+) {
 	if err := checkSpeech(text, spd, pit, vol, per); err != nil {
 		return "", err
 	}
 	if e.opts.TTS == nil {
 		return "", &Error{Code: 503, Msg: "text-to-speech is not configured on this server"}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), e.opts.RequestTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	url, err := e.opts.TTS.SpeechURL(ctx, text, spd, pit, vol, per)
 	if err == nil {

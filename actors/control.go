@@ -199,3 +199,20 @@ func (e *Engine) Alerts(sessionID string) ([]*pb.Order, error) {
 	}
 	return out, nil
 }
+
+// SetVoice sets the voice in which the seller's shop calls numbers. Its
+// ranges are those of /callme/bd_api/getAudioUrl: spd and pit 0 to 9, vol
+// 0 to 15, per 0, 1, 3 or 4.
+func (e *Engine) SetVoice(sessionID string, v Voice) error {
+	id, shop, err := e.seller(sessionID)
+	if err != nil {
+		return err
+	}
+	if err := checkSpeech("voice", v.Speed, v.Pitch, v.Volume, v.Speaker); err != nil {
+		return err
+	}
+	voice := &pb.VoiceSetting{Spd: int32(v.Speed), Pit: int32(v.Pitch), Vol: int32(v.Volume),
+		Per: int32(v.Speaker)}
+	_, err = e.request(shop, &pb.SetVoice{Openid: id, Voice: voice})
+	return err
+}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -355,5 +356,36 @@ func TestDiningHallsGroupShops(t *testing.T) {
 	if len(halls) != 2 || halls[0].Name != "North" || len(halls[0].Shops) != 2 ||
 		len(halls[1].Shops) != 1 {
 		t.Fatalf("halls = %+v, want North with 2 shops and South with 1", halls)
+	}
+}
+
+func TestCallPushSpeaksInShopVoice(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 50)
+	customer := te.login("c1")
+	cs, _ := te.connect(customer)
+	id := te.order(customer, OrderLine{ProductID: rice, Quantity: 1})
+	te.mustPay(id, "dev-c1", 100)
+
+	wantCode(t, te.e.SetVoice(seller, Voice{Speed: 12}), 400)
+	wantCode(t, te.e.SetVoice(customer, DefaultVoice), 403)
+	if err := te.e.SetVoice(seller, Voice{Speed: 3, Pitch: 4, Volume: 15, Speaker: 3}); err != nil {
+		t.Fatalf("set voice: %v", err)
+	}
+	if err := te.e.Call(seller, id); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	call := cs.nextKind(t, "call")
+	raw, _ := call["audio_url"].(string)
+	q := speechQuery(t, raw, te.stubs.URL)
+	for key, want := range map[string]string{"spd": "3", "pit": "4", "vol": "15", "per": "3"} {
+		if q.Get(key) != want {
+			t.Errorf("audio_url %s = %q, want %q", key, q.Get(key), want)
+		}
+	}
+	// The text is URL-encoded twice inside the query, as Baidu accepts it.
+	if tex, _ := url.QueryUnescape(q.Get("tex")); tex != "请 1 号取餐" {
+		t.Errorf("audio_url speaks %q, want the call of number 1", tex)
 	}
 }

@@ -130,13 +130,33 @@ func Start(opts Options) (*Engine, error) {
 	}
 	e.sellers = e.spawn("sellers", e.persistent(func() actor.Actor { return newSellers(e) }))
 
-	// A request answered by the registry proves it has replayed and woken
-	// the shops it knows.
-	if _, err := e.request(e.sellers, &pb.ListShops{}); err != nil {
+	if err := e.recoverShops(); err != nil {
 		e.system.Shutdown()
-		return nil, fmt.Errorf("recover seller registry: %w", err)
+		return nil, err
 	}
 	return e, nil
+}
+
+// recoverShops waits until every approved shop has replayed and published
+// itself to the catalog, so the first shop list after a restart is whole.
+func (e *Engine) recoverShops() error {
+	res, err := e.request(e.sellers, &pb.ListShops{})
+	if err != nil {
+		return fmt.Errorf("recover seller registry: %w", err)
+	}
+	ids := res.(*pb.ShopIDs).GetShopIds()
+	futures := make([]*actor.Future, 0, len(ids))
+	for _, id := range ids {
+		futures = append(futures, e.root.RequestFuture(e.shopPID(id), &pb.Wake{},
+			e.opts.RequestTimeout))
+	}
+	for i, f := range futures {
+		if _, err := f.Result(); err != nil {
+			return fmt.Errorf("recover shop %d: %w", ids[i], err)
+		}
+	}
+	e.log.Info("shops recovered", "shops", len(ids))
+	return nil
 }
 
 // Shutdown stops every actor. Sockets must be closed by the edge first.

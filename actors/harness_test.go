@@ -88,6 +88,7 @@ func (te *testEngine) open(interval int) {
 		Login: &wechat.LoginClient{BaseURL: te.stubs.URL, AppID: standin.AppID,
 			Secret: standin.Secret},
 		Pay:       te.pay,
+		TTS:       standinTTS(standin.BaiduKey, standin.BaiduSecret)(te.stubs.URL),
 		Admins:    te.admins,
 		Heartbeat: 2 * time.Second,
 		OrderIdle: te.idle,

@@ -279,7 +279,7 @@ func (r *order) mark(ctx actor.Context, m *pb.MarkOrder) {
 	}
 	switch m.GetAction() {
 	case actionCall, actionRecall:
-		r.pushCustomer(ctx, pushCall(r.o))
+		r.pushCall(ctx, m.GetVoice())
 	case actionSkip:
 		r.pushCustomer(ctx, pushSkipped(r.o))
 	}

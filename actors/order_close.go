@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"time"
+
 	"github.com/asynkron/protoactor-go/actor"
 
 	"callme/actors/pb"
@@ -83,4 +85,27 @@ func (r *order) alert(ctx actor.Context, transactionID string) {
 	ctx.Send(r.engine.sellers, &pb.AlertRaised{OrderId: r.o.GetOrderId()})
 	r.pushCustomer(ctx, pushOrder("order", r.o))
 	ctx.Send(sender, &pb.NoticeResult{Ok: true})
+}
+
+// callAudioTimeout bounds the text-to-speech step of a call push, so a slow
+// Baidu delays the push by at most this and then sends it without audio.
+const callAudioTimeout = time.Second
+
+// pushCall pushes the call with its spoken audio URL. The URL is built off
+// the actor's goroutine, because fetching a Baidu token may take a while.
+func (r *order) pushCall(ctx actor.Context, v *pb.VoiceSetting) {
+	o := cloneOrder(r.o)
+	hub, root, engine := r.engine.hub, ctx.ActorSystem().Root, r.engine
+	voice := DefaultVoice
+	if v != nil {
+		voice = Voice{Speed: int(v.GetSpd()), Pitch: int(v.GetPit()), Volume: int(v.GetVol()),
+			Speaker: int(v.GetPer())}
+	}
+	go func() {
+		url, err := engine.callAudioURL(o.GetNumber(), voice, callAudioTimeout)
+		if err != nil {
+			engine.log.Warn("call audio url failed", "order", o.GetOrderId(), "err", err)
+		}
+		root.Send(hub, stampedPush(o.GetOpenid(), pushCall(o, url)))
+	}()
 }

@@ -18,6 +18,8 @@ type callPush struct {
 	OrderID  string `json:"order_id"`
 	Number   int64  `json:"number"`
 	ShopName string `json:"shop_name"`
+	// AudioURL speaks the call; empty when text-to-speech failed.
+	AudioURL string `json:"audio_url,omitempty"`
 }
 
 type listPush struct {
@@ -54,9 +56,9 @@ func pushOrder(kind string, o *pb.Order) []byte {
 	return encodePush(orderPush{Push: kind, Order: ViewOrder(o)})
 }
 
-func pushCall(o *pb.Order) []byte {
+func pushCall(o *pb.Order, audioURL string) []byte {
 	return encodePush(callPush{Push: "call", OrderID: o.GetOrderId(), Number: o.GetNumber(),
-		ShopName: o.GetShopName()})
+		ShopName: o.GetShopName(), AudioURL: audioURL})
 }
 
 func pushSkipped(o *pb.Order) []byte {

@@ -44,8 +44,6 @@ func (s *sellers) Receive(ctx actor.Context) {
 		s.applyApplied(m)
 	case *pb.Approved:
 		s.applyApproved(m)
-	case *persistence.ReplayComplete:
-		s.wakeShops(ctx)
 	case *pb.Apply:
 		s.apply(ctx, m)
 	case *pb.ListApplications:
@@ -178,13 +176,6 @@ func (s *sellers) approve(ctx actor.Context, m *pb.Approve) {
 	init := &pb.InitShop{ShopId: a.GetSellerId(), Owner: a.GetOpenid(), ShopName: a.GetShopName(),
 		DiningHall: a.GetDiningHall()}
 	ctx.RequestWithCustomSender(s.engine.shopPID(a.GetSellerId()), init, sender)
-}
-
-// wakeShops starts every approved shop so the catalog lists it.
-func (s *sellers) wakeShops(ctx actor.Context) {
-	for _, id := range s.approvedIDs() {
-		ctx.Send(s.engine.shopPID(id), &pb.Wake{})
-	}
 }
 
 func validPhone(p string) bool {

@@ -96,6 +96,8 @@ func (s *shop) receive(ctx actor.Context) {
 			Payouts: s.state.GetPayouts()})
 	case *pb.SetPaused:
 		s.setPaused(ctx, m)
+	case *pb.SetVoice:
+		s.setVoice(ctx, m)
 	case *pb.Positions:
 		ctx.Respond(s.positions(m.GetOrderIds()))
 	case *pb.Tick:
@@ -115,7 +117,7 @@ func isRequest(m any) bool {
 	switch m.(type) {
 	case *pb.ReserveOrder, *pb.AssignNumber, *pb.QueueAction, *pb.GetQueue, *pb.ListProducts,
 		*pb.ModifyProduct, *pb.SetShelf, *pb.Wake, *pb.ReleaseOrder, *pb.CashOut,
-		*pb.GetBalance, *pb.SetPaused, *pb.Positions:
+		*pb.GetBalance, *pb.SetPaused, *pb.Positions, *pb.SetVoice:
 		return true
 	}
 	return false
@@ -154,6 +156,8 @@ func (s *shop) applyEvent(ev proto.Message) {
 		st.Payouts = append(st.Payouts, e.GetPayout())
 	case *pb.ShopPaused:
 		st.Paused = e.GetPaused()
+	case *pb.VoiceSet:
+		st.Voice = e.GetVoice()
 	}
 }
 
@@ -518,7 +522,7 @@ func (s *shop) queueAction(ctx actor.Context, m *pb.QueueAction) {
 		s.publish(ctx)
 		s.pushPlaces(ctx)
 	}
-	mark := &pb.MarkOrder{Action: m.GetAction(), At: at}
+	mark := &pb.MarkOrder{Action: m.GetAction(), At: at, Voice: s.state.GetVoice()}
 	ctx.RequestWithCustomSender(s.engine.orderPID(o.GetOrderId()), mark, sender)
 }
 

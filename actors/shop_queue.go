@@ -273,3 +273,13 @@ func (s *shop) sweepUnpaid(ctx actor.Context) {
 	}
 	s.sweep.again(ctx)
 }
+
+// setVoice changes the voice of the shop's spoken calls.
+func (s *shop) setVoice(ctx actor.Context, m *pb.SetVoice) {
+	if s.rejectStranger(ctx, m.GetOpenid()) {
+		return
+	}
+	sender := ctx.Sender()
+	s.persist(&pb.VoiceSet{Voice: m.GetVoice()})
+	ctx.Send(sender, &pb.Ok{})
+}

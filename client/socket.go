@@ -85,7 +85,9 @@ type Push struct {
 	OrderID  string  `json:"order_id"`
 	Number   int64   `json:"number"`
 	ShopName string  `json:"shop_name"`
-	Raw      []byte  `json:"-"`
+	// AudioURL speaks a call push: a Baidu text2audio URL.
+	AudioURL string `json:"audio_url"`
+	Raw      []byte `json:"-"`
 }
 
 // Socket is one WebSocket to the server. Pushes queue up in arrival order

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,9 +93,17 @@ func TestQueueControlRoutes(t *testing.T) {
 	pay(ctx, t, c, second, "dev-c1", fee)
 
 	seller := map[string]any{"session_id": sh.seller.ID}
+	wantAPIError(t, callErr(ctx, c, "/callme/queue/voice", map[string]any{
+		"session_id": sh.seller.ID, "spd": 3, "pit": 5, "vol": 9, "per": 2}), 400, "invalid PER")
+	call(ctx, t, c, "/callme/queue/voice", map[string]any{
+		"session_id": sh.seller.ID, "spd": 3, "pit": 5, "vol": 9, "per": 4})
 	call(ctx, t, c, "/callme/queue/call", seller)
-	if p, err := sock.WaitFor(ctx, "call"); err != nil || p.OrderID != first {
+	p, err := sock.WaitFor(ctx, "call")
+	if err != nil || p.OrderID != first {
 		t.Fatalf("call without order_id pushed %+v (%v), want a call for %s", p, err, first)
+	}
+	if !strings.Contains(p.AudioURL, "/text2audio?") || !strings.Contains(p.AudioURL, "per=4") {
+		t.Fatalf("call push audio_url = %q, want a text2audio URL with per=4", p.AudioURL)
 	}
 	skip := map[string]any{"session_id": sh.seller.ID, "order_id": first}
 	call(ctx, t, c, "/callme/queue/skip", skip)
@@ -116,7 +125,7 @@ func TestQueueControlRoutes(t *testing.T) {
 	}
 
 	call(ctx, t, c, "/callme/queue/pause", seller)
-	_, err := c.Order(ctx, customer.ID, client.Line{ProductID: sh.products[0].ProductID,
+	_, err = c.Order(ctx, customer.ID, client.Line{ProductID: sh.products[0].ProductID,
 		Quantity: 1})
 	wantAPIError(t, err, 409, "shop closed")
 	call(ctx, t, c, "/callme/queue/resume", seller)

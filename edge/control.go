@@ -21,6 +21,7 @@ type Control interface {
 	DiningHalls(sessionID string) ([]actors.DiningHall, error)
 	Logout(sessionID string) error
 	Alerts(sessionID string) ([]*pb.Order, error)
+	SetVoice(sessionID string, v actors.Voice) error
 }
 
 // defaultHistoryLimit is the page size of /callme/wx_session/history.
@@ -38,6 +39,7 @@ func (r *REST) controlRoutes(g *router.Group) {
 	g.POST("/wx_session/diningHall", r.handle(r.diningHalls))
 	g.POST("/wx_session/logout", r.handle(r.logout))
 	g.POST("/admin/alerts", r.handle(r.alerts))
+	g.POST("/queue/voice", r.handle(r.voice))
 	// Older clients call the seller routes by these names.
 	g.POST("/seller_man/register", r.handle(r.apply))
 	g.POST("/seller_man/registerList", r.handle(r.applications))
@@ -203,4 +205,18 @@ func (r *REST) alerts(f *fields) (any, error) {
 	}
 	list, err := r.engine.Alerts(session)
 	return listReply[actors.OrderView]{actors.ViewOrders(list)}, err
+}
+
+func (r *REST) voice(f *fields) (any, error) {
+	session := f.text("session_id")
+	v := actors.Voice{
+		Speed:   int(f.int("spd", 0)),
+		Pitch:   int(f.int("pit", 0)),
+		Volume:  int(f.int("vol", 0)),
+		Speaker: int(f.int("per", 0)),
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return okReply, r.engine.SetVoice(session, v)
 }

@@ -2695,7 +2695,8 @@ type ShopSnapshot struct {
 	Earned      int64                  `protobuf:"varint,13,opt,name=earned,proto3" json:"earned,omitempty"`
 	Payouts     []*Payout              `protobuf:"bytes,14,rep,name=payouts,proto3" json:"payouts,omitempty"`
 	// pace_ms is the moving average of paid-to-called time.
-	PaceMs        int64 `protobuf:"varint,15,opt,name=pace_ms,json=paceMs,proto3" json:"pace_ms,omitempty"`
+	PaceMs        int64         `protobuf:"varint,15,opt,name=pace_ms,json=paceMs,proto3" json:"pace_ms,omitempty"`
+	Voice         *VoiceSetting `protobuf:"bytes,16,opt,name=voice,proto3" json:"voice,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2835,6 +2836,178 @@ func (x *ShopSnapshot) GetPaceMs() int64 {
 	return 0
 }
 
+func (x *ShopSnapshot) GetVoice() *VoiceSetting {
+	if x != nil {
+		return x.Voice
+	}
+	return nil
+}
+
+// VoiceSetting is the Baidu text2audio voice of a shop's spoken calls.
+type VoiceSetting struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Spd           int32                  `protobuf:"varint,1,opt,name=spd,proto3" json:"spd,omitempty"`
+	Pit           int32                  `protobuf:"varint,2,opt,name=pit,proto3" json:"pit,omitempty"`
+	Vol           int32                  `protobuf:"varint,3,opt,name=vol,proto3" json:"vol,omitempty"`
+	Per           int32                  `protobuf:"varint,4,opt,name=per,proto3" json:"per,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoiceSetting) Reset() {
+	*x = VoiceSetting{}
+	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoiceSetting) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoiceSetting) ProtoMessage() {}
+
+func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoiceSetting.ProtoReflect.Descriptor instead.
+func (*VoiceSetting) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *VoiceSetting) GetSpd() int32 {
+	if x != nil {
+		return x.Spd
+	}
+	return 0
+}
+
+func (x *VoiceSetting) GetPit() int32 {
+	if x != nil {
+		return x.Pit
+	}
+	return 0
+}
+
+func (x *VoiceSetting) GetVol() int32 {
+	if x != nil {
+		return x.Vol
+	}
+	return 0
+}
+
+func (x *VoiceSetting) GetPer() int32 {
+	if x != nil {
+		return x.Per
+	}
+	return 0
+}
+
+type SetVoice struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	Voice         *VoiceSetting          `protobuf:"bytes,2,opt,name=voice,proto3" json:"voice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetVoice) Reset() {
+	*x = SetVoice{}
+	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetVoice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetVoice) ProtoMessage() {}
+
+func (x *SetVoice) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetVoice.ProtoReflect.Descriptor instead.
+func (*SetVoice) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *SetVoice) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+func (x *SetVoice) GetVoice() *VoiceSetting {
+	if x != nil {
+		return x.Voice
+	}
+	return nil
+}
+
+type VoiceSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Voice         *VoiceSetting          `protobuf:"bytes,1,opt,name=voice,proto3" json:"voice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VoiceSet) Reset() {
+	*x = VoiceSet{}
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VoiceSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VoiceSet) ProtoMessage() {}
+
+func (x *VoiceSet) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VoiceSet.ProtoReflect.Descriptor instead.
+func (*VoiceSet) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *VoiceSet) GetVoice() *VoiceSetting {
+	if x != nil {
+		return x.Voice
+	}
+	return nil
+}
+
 type PublishShop struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Shop          *ShopView              `protobuf:"bytes,1,opt,name=shop,proto3" json:"shop,omitempty"`
@@ -2844,7 +3017,7 @@ type PublishShop struct {
 
 func (x *PublishShop) Reset() {
 	*x = PublishShop{}
-	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2856,7 +3029,7 @@ func (x *PublishShop) String() string {
 func (*PublishShop) ProtoMessage() {}
 
 func (x *PublishShop) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2869,7 +3042,7 @@ func (x *PublishShop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishShop.ProtoReflect.Descriptor instead.
 func (*PublishShop) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{46}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PublishShop) GetShop() *ShopView {
@@ -2887,7 +3060,7 @@ type ListShopViews struct {
 
 func (x *ListShopViews) Reset() {
 	*x = ListShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2899,7 +3072,7 @@ func (x *ListShopViews) String() string {
 func (*ListShopViews) ProtoMessage() {}
 
 func (x *ListShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2912,7 +3085,7 @@ func (x *ListShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShopViews.ProtoReflect.Descriptor instead.
 func (*ListShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{47}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
 }
 
 type ShopViews struct {
@@ -2924,7 +3097,7 @@ type ShopViews struct {
 
 func (x *ShopViews) Reset() {
 	*x = ShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2936,7 +3109,7 @@ func (x *ShopViews) String() string {
 func (*ShopViews) ProtoMessage() {}
 
 func (x *ShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2949,7 +3122,7 @@ func (x *ShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopViews.ProtoReflect.Descriptor instead.
 func (*ShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ShopViews) GetList() []*ShopView {
@@ -2968,7 +3141,7 @@ type CreateOrder struct {
 
 func (x *CreateOrder) Reset() {
 	*x = CreateOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2980,7 +3153,7 @@ func (x *CreateOrder) String() string {
 func (*CreateOrder) ProtoMessage() {}
 
 func (x *CreateOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2993,7 +3166,7 @@ func (x *CreateOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrder.ProtoReflect.Descriptor instead.
 func (*CreateOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CreateOrder) GetOrder() *Order {
@@ -3012,7 +3185,7 @@ type OrderCreated struct {
 
 func (x *OrderCreated) Reset() {
 	*x = OrderCreated{}
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3024,7 +3197,7 @@ func (x *OrderCreated) String() string {
 func (*OrderCreated) ProtoMessage() {}
 
 func (x *OrderCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3037,7 +3210,7 @@ func (x *OrderCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderCreated.ProtoReflect.Descriptor instead.
 func (*OrderCreated) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *OrderCreated) GetOrder() *Order {
@@ -3056,7 +3229,7 @@ type PrepayIssued struct {
 
 func (x *PrepayIssued) Reset() {
 	*x = PrepayIssued{}
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3068,7 +3241,7 @@ func (x *PrepayIssued) String() string {
 func (*PrepayIssued) ProtoMessage() {}
 
 func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3081,7 +3254,7 @@ func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayIssued.ProtoReflect.Descriptor instead.
 func (*PrepayIssued) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *PrepayIssued) GetPrepayId() string {
@@ -3106,7 +3279,7 @@ type PayParams struct {
 
 func (x *PayParams) Reset() {
 	*x = PayParams{}
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3118,7 +3291,7 @@ func (x *PayParams) String() string {
 func (*PayParams) ProtoMessage() {}
 
 func (x *PayParams) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3131,7 +3304,7 @@ func (x *PayParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayParams.ProtoReflect.Descriptor instead.
 func (*PayParams) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *PayParams) GetOrderId() string {
@@ -3194,7 +3367,7 @@ type PrepayResult struct {
 
 func (x *PrepayResult) Reset() {
 	*x = PrepayResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3206,7 +3379,7 @@ func (x *PrepayResult) String() string {
 func (*PrepayResult) ProtoMessage() {}
 
 func (x *PrepayResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3219,7 +3392,7 @@ func (x *PrepayResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayResult.ProtoReflect.Descriptor instead.
 func (*PrepayResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *PrepayResult) GetPrepayId() string {
@@ -3246,7 +3419,7 @@ type PaymentNotice struct {
 
 func (x *PaymentNotice) Reset() {
 	*x = PaymentNotice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3258,7 +3431,7 @@ func (x *PaymentNotice) String() string {
 func (*PaymentNotice) ProtoMessage() {}
 
 func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3271,7 +3444,7 @@ func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentNotice.ProtoReflect.Descriptor instead.
 func (*PaymentNotice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *PaymentNotice) GetOrderId() string {
@@ -3298,7 +3471,7 @@ type NoticeResult struct {
 
 func (x *NoticeResult) Reset() {
 	*x = NoticeResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3310,7 +3483,7 @@ func (x *NoticeResult) String() string {
 func (*NoticeResult) ProtoMessage() {}
 
 func (x *NoticeResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3323,7 +3496,7 @@ func (x *NoticeResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NoticeResult.ProtoReflect.Descriptor instead.
 func (*NoticeResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *NoticeResult) GetOk() bool {
@@ -3353,7 +3526,7 @@ type OrderPaid struct {
 
 func (x *OrderPaid) Reset() {
 	*x = OrderPaid{}
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3365,7 +3538,7 @@ func (x *OrderPaid) String() string {
 func (*OrderPaid) ProtoMessage() {}
 
 func (x *OrderPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3378,7 +3551,7 @@ func (x *OrderPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderPaid.ProtoReflect.Descriptor instead.
 func (*OrderPaid) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *OrderPaid) GetNumber() int64 {
@@ -3417,16 +3590,18 @@ func (x *OrderPaid) GetShopOwner() string {
 }
 
 type MarkOrder struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
-	At            int64                  `protobuf:"varint,2,opt,name=at,proto3" json:"at,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Action string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	At     int64                  `protobuf:"varint,2,opt,name=at,proto3" json:"at,omitempty"`
+	// voice speaks the call; the default voice when unset.
+	Voice         *VoiceSetting `protobuf:"bytes,3,opt,name=voice,proto3" json:"voice,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MarkOrder) Reset() {
 	*x = MarkOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3438,7 +3613,7 @@ func (x *MarkOrder) String() string {
 func (*MarkOrder) ProtoMessage() {}
 
 func (x *MarkOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3451,7 +3626,7 @@ func (x *MarkOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOrder.ProtoReflect.Descriptor instead.
 func (*MarkOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *MarkOrder) GetAction() string {
@@ -3468,6 +3643,13 @@ func (x *MarkOrder) GetAt() int64 {
 	return 0
 }
 
+func (x *MarkOrder) GetVoice() *VoiceSetting {
+	if x != nil {
+		return x.Voice
+	}
+	return nil
+}
+
 type OrderMarked struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
@@ -3478,7 +3660,7 @@ type OrderMarked struct {
 
 func (x *OrderMarked) Reset() {
 	*x = OrderMarked{}
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3490,7 +3672,7 @@ func (x *OrderMarked) String() string {
 func (*OrderMarked) ProtoMessage() {}
 
 func (x *OrderMarked) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3503,7 +3685,7 @@ func (x *OrderMarked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderMarked.ProtoReflect.Descriptor instead.
 func (*OrderMarked) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *OrderMarked) GetAction() string {
@@ -3528,7 +3710,7 @@ type GetOrder struct {
 
 func (x *GetOrder) Reset() {
 	*x = GetOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3540,7 +3722,7 @@ func (x *GetOrder) String() string {
 func (*GetOrder) ProtoMessage() {}
 
 func (x *GetOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3553,7 +3735,7 @@ func (x *GetOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrder.ProtoReflect.Descriptor instead.
 func (*GetOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
 }
 
 type UserPlaceOrder struct {
@@ -3567,7 +3749,7 @@ type UserPlaceOrder struct {
 
 func (x *UserPlaceOrder) Reset() {
 	*x = UserPlaceOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3579,7 +3761,7 @@ func (x *UserPlaceOrder) String() string {
 func (*UserPlaceOrder) ProtoMessage() {}
 
 func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3592,7 +3774,7 @@ func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserPlaceOrder.ProtoReflect.Descriptor instead.
 func (*UserPlaceOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *UserPlaceOrder) GetOpenid() string {
@@ -3625,7 +3807,7 @@ type OrderAdded struct {
 
 func (x *OrderAdded) Reset() {
 	*x = OrderAdded{}
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3637,7 +3819,7 @@ func (x *OrderAdded) String() string {
 func (*OrderAdded) ProtoMessage() {}
 
 func (x *OrderAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3650,7 +3832,7 @@ func (x *OrderAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAdded.ProtoReflect.Descriptor instead.
 func (*OrderAdded) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *OrderAdded) GetOrderId() string {
@@ -3669,7 +3851,7 @@ type OrderChanged struct {
 
 func (x *OrderChanged) Reset() {
 	*x = OrderChanged{}
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3681,7 +3863,7 @@ func (x *OrderChanged) String() string {
 func (*OrderChanged) ProtoMessage() {}
 
 func (x *OrderChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3694,7 +3876,7 @@ func (x *OrderChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderChanged.ProtoReflect.Descriptor instead.
 func (*OrderChanged) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *OrderChanged) GetOrder() *Order {
@@ -3716,7 +3898,7 @@ type ListOrders struct {
 
 func (x *ListOrders) Reset() {
 	*x = ListOrders{}
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3728,7 +3910,7 @@ func (x *ListOrders) String() string {
 func (*ListOrders) ProtoMessage() {}
 
 func (x *ListOrders) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3741,7 +3923,7 @@ func (x *ListOrders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrders.ProtoReflect.Descriptor instead.
 func (*ListOrders) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ListOrders) GetOpenOnly() bool {
@@ -3776,7 +3958,7 @@ type OrderList struct {
 
 func (x *OrderList) Reset() {
 	*x = OrderList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3788,7 +3970,7 @@ func (x *OrderList) String() string {
 func (*OrderList) ProtoMessage() {}
 
 func (x *OrderList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3801,7 +3983,7 @@ func (x *OrderList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderList.ProtoReflect.Descriptor instead.
 func (*OrderList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *OrderList) GetList() []*Order {
@@ -3827,7 +4009,7 @@ type UserSnapshot struct {
 
 func (x *UserSnapshot) Reset() {
 	*x = UserSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3839,7 +4021,7 @@ func (x *UserSnapshot) String() string {
 func (*UserSnapshot) ProtoMessage() {}
 
 func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3852,7 +4034,7 @@ func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserSnapshot.ProtoReflect.Descriptor instead.
 func (*UserSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *UserSnapshot) GetOrderIds() []string {
@@ -3871,7 +4053,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3883,7 +4065,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3896,7 +4078,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *Frame) GetData() []byte {
@@ -3914,7 +4096,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3926,7 +4108,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3939,7 +4121,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
 }
 
 type SocketClosed struct {
@@ -3950,7 +4132,7 @@ type SocketClosed struct {
 
 func (x *SocketClosed) Reset() {
 	*x = SocketClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3962,7 +4144,7 @@ func (x *SocketClosed) String() string {
 func (*SocketClosed) ProtoMessage() {}
 
 func (x *SocketClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3975,7 +4157,7 @@ func (x *SocketClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocketClosed.ProtoReflect.Descriptor instead.
 func (*SocketClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
 }
 
 type Register struct {
@@ -3989,7 +4171,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4001,7 +4183,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4014,7 +4196,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *Register) GetOpenid() string {
@@ -4048,7 +4230,7 @@ type Unregister struct {
 
 func (x *Unregister) Reset() {
 	*x = Unregister{}
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4060,7 +4242,7 @@ func (x *Unregister) String() string {
 func (*Unregister) ProtoMessage() {}
 
 func (x *Unregister) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4073,7 +4255,7 @@ func (x *Unregister) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unregister.ProtoReflect.Descriptor instead.
 func (*Unregister) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *Unregister) GetOpenid() string {
@@ -4102,7 +4284,7 @@ type PushToUser struct {
 
 func (x *PushToUser) Reset() {
 	*x = PushToUser{}
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4114,7 +4296,7 @@ func (x *PushToUser) String() string {
 func (*PushToUser) ProtoMessage() {}
 
 func (x *PushToUser) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4127,7 +4309,7 @@ func (x *PushToUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushToUser.ProtoReflect.Descriptor instead.
 func (*PushToUser) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *PushToUser) GetOpenid() string {
@@ -4162,7 +4344,7 @@ type Push struct {
 
 func (x *Push) Reset() {
 	*x = Push{}
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4174,7 +4356,7 @@ func (x *Push) String() string {
 func (*Push) ProtoMessage() {}
 
 func (x *Push) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4187,7 +4369,7 @@ func (x *Push) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Push.ProtoReflect.Descriptor instead.
 func (*Push) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *Push) GetData() []byte {
@@ -4214,7 +4396,7 @@ type CloseSocket struct {
 
 func (x *CloseSocket) Reset() {
 	*x = CloseSocket{}
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4226,7 +4408,7 @@ func (x *CloseSocket) String() string {
 func (*CloseSocket) ProtoMessage() {}
 
 func (x *CloseSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4239,7 +4421,7 @@ func (x *CloseSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSocket.ProtoReflect.Descriptor instead.
 func (*CloseSocket) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *CloseSocket) GetCode() int32 {
@@ -4265,7 +4447,7 @@ type Tick struct {
 
 func (x *Tick) Reset() {
 	*x = Tick{}
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4277,7 +4459,7 @@ func (x *Tick) String() string {
 func (*Tick) ProtoMessage() {}
 
 func (x *Tick) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4290,7 +4472,7 @@ func (x *Tick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tick.ProtoReflect.Descriptor instead.
 func (*Tick) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
 }
 
 // CloseOrder closes an unpaid order: a customer's request (openid set) or
@@ -4305,7 +4487,7 @@ type CloseOrder struct {
 
 func (x *CloseOrder) Reset() {
 	*x = CloseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4317,7 +4499,7 @@ func (x *CloseOrder) String() string {
 func (*CloseOrder) ProtoMessage() {}
 
 func (x *CloseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4330,7 +4512,7 @@ func (x *CloseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseOrder.ProtoReflect.Descriptor instead.
 func (*CloseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *CloseOrder) GetOpenid() string {
@@ -4356,7 +4538,7 @@ type ReleaseOrder struct {
 
 func (x *ReleaseOrder) Reset() {
 	*x = ReleaseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4368,7 +4550,7 @@ func (x *ReleaseOrder) String() string {
 func (*ReleaseOrder) ProtoMessage() {}
 
 func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4381,7 +4563,7 @@ func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseOrder.ProtoReflect.Descriptor instead.
 func (*ReleaseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *ReleaseOrder) GetOrderId() string {
@@ -4401,7 +4583,7 @@ type OrderReleased struct {
 
 func (x *OrderReleased) Reset() {
 	*x = OrderReleased{}
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4413,7 +4595,7 @@ func (x *OrderReleased) String() string {
 func (*OrderReleased) ProtoMessage() {}
 
 func (x *OrderReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4426,7 +4608,7 @@ func (x *OrderReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReleased.ProtoReflect.Descriptor instead.
 func (*OrderReleased) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *OrderReleased) GetOrderId() string {
@@ -4453,7 +4635,7 @@ type OrderClosed struct {
 
 func (x *OrderClosed) Reset() {
 	*x = OrderClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4465,7 +4647,7 @@ func (x *OrderClosed) String() string {
 func (*OrderClosed) ProtoMessage() {}
 
 func (x *OrderClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4478,7 +4660,7 @@ func (x *OrderClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderClosed.ProtoReflect.Descriptor instead.
 func (*OrderClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *OrderClosed) GetAt() int64 {
@@ -4508,7 +4690,7 @@ type OrderAlerted struct {
 
 func (x *OrderAlerted) Reset() {
 	*x = OrderAlerted{}
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4520,7 +4702,7 @@ func (x *OrderAlerted) String() string {
 func (*OrderAlerted) ProtoMessage() {}
 
 func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4533,7 +4715,7 @@ func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAlerted.ProtoReflect.Descriptor instead.
 func (*OrderAlerted) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *OrderAlerted) GetTransactionId() string {
@@ -4570,7 +4752,7 @@ type Payout struct {
 
 func (x *Payout) Reset() {
 	*x = Payout{}
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4582,7 +4764,7 @@ func (x *Payout) String() string {
 func (*Payout) ProtoMessage() {}
 
 func (x *Payout) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4595,7 +4777,7 @@ func (x *Payout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Payout.ProtoReflect.Descriptor instead.
 func (*Payout) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *Payout) GetRequestId() string {
@@ -4644,7 +4826,7 @@ type CashOut struct {
 
 func (x *CashOut) Reset() {
 	*x = CashOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4656,7 +4838,7 @@ func (x *CashOut) String() string {
 func (*CashOut) ProtoMessage() {}
 
 func (x *CashOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4669,7 +4851,7 @@ func (x *CashOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashOut.ProtoReflect.Descriptor instead.
 func (*CashOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *CashOut) GetOpenid() string {
@@ -4702,7 +4884,7 @@ type CashedOut struct {
 
 func (x *CashedOut) Reset() {
 	*x = CashedOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4714,7 +4896,7 @@ func (x *CashedOut) String() string {
 func (*CashedOut) ProtoMessage() {}
 
 func (x *CashedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4727,7 +4909,7 @@ func (x *CashedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashedOut.ProtoReflect.Descriptor instead.
 func (*CashedOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *CashedOut) GetPayout() *Payout {
@@ -4746,7 +4928,7 @@ type GetBalance struct {
 
 func (x *GetBalance) Reset() {
 	*x = GetBalance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4758,7 +4940,7 @@ func (x *GetBalance) String() string {
 func (*GetBalance) ProtoMessage() {}
 
 func (x *GetBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4771,7 +4953,7 @@ func (x *GetBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBalance.ProtoReflect.Descriptor instead.
 func (*GetBalance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *GetBalance) GetOpenid() string {
@@ -4792,7 +4974,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4804,7 +4986,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4817,7 +4999,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *Balance) GetBalance() int64 {
@@ -4851,7 +5033,7 @@ type SetPaused struct {
 
 func (x *SetPaused) Reset() {
 	*x = SetPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4863,7 +5045,7 @@ func (x *SetPaused) String() string {
 func (*SetPaused) ProtoMessage() {}
 
 func (x *SetPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4876,7 +5058,7 @@ func (x *SetPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPaused.ProtoReflect.Descriptor instead.
 func (*SetPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *SetPaused) GetOpenid() string {
@@ -4902,7 +5084,7 @@ type ShopPaused struct {
 
 func (x *ShopPaused) Reset() {
 	*x = ShopPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4914,7 +5096,7 @@ func (x *ShopPaused) String() string {
 func (*ShopPaused) ProtoMessage() {}
 
 func (x *ShopPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4927,7 +5109,7 @@ func (x *ShopPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopPaused.ProtoReflect.Descriptor instead.
 func (*ShopPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *ShopPaused) GetPaused() bool {
@@ -4946,7 +5128,7 @@ type Positions struct {
 
 func (x *Positions) Reset() {
 	*x = Positions{}
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4958,7 +5140,7 @@ func (x *Positions) String() string {
 func (*Positions) ProtoMessage() {}
 
 func (x *Positions) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4971,7 +5153,7 @@ func (x *Positions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Positions.ProtoReflect.Descriptor instead.
 func (*Positions) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *Positions) GetOrderIds() []string {
@@ -4990,7 +5172,7 @@ type PositionList struct {
 
 func (x *PositionList) Reset() {
 	*x = PositionList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5002,7 +5184,7 @@ func (x *PositionList) String() string {
 func (*PositionList) ProtoMessage() {}
 
 func (x *PositionList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5015,7 +5197,7 @@ func (x *PositionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PositionList.ProtoReflect.Descriptor instead.
 func (*PositionList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *PositionList) GetList() []*Order {
@@ -5035,7 +5217,7 @@ type SessionsTouched struct {
 
 func (x *SessionsTouched) Reset() {
 	*x = SessionsTouched{}
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5047,7 +5229,7 @@ func (x *SessionsTouched) String() string {
 func (*SessionsTouched) ProtoMessage() {}
 
 func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5060,7 +5242,7 @@ func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsTouched.ProtoReflect.Descriptor instead.
 func (*SessionsTouched) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *SessionsTouched) GetSessionIds() []string {
@@ -5086,7 +5268,7 @@ type CloseSession struct {
 
 func (x *CloseSession) Reset() {
 	*x = CloseSession{}
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5098,7 +5280,7 @@ func (x *CloseSession) String() string {
 func (*CloseSession) ProtoMessage() {}
 
 func (x *CloseSession) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5111,7 +5293,7 @@ func (x *CloseSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSession.ProtoReflect.Descriptor instead.
 func (*CloseSession) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *CloseSession) GetSessionId() string {
@@ -5130,7 +5312,7 @@ type SessionClosed struct {
 
 func (x *SessionClosed) Reset() {
 	*x = SessionClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5142,7 +5324,7 @@ func (x *SessionClosed) String() string {
 func (*SessionClosed) ProtoMessage() {}
 
 func (x *SessionClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5155,7 +5337,7 @@ func (x *SessionClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionClosed.ProtoReflect.Descriptor instead.
 func (*SessionClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *SessionClosed) GetSessionId() string {
@@ -5176,7 +5358,7 @@ type CloseSessionSockets struct {
 
 func (x *CloseSessionSockets) Reset() {
 	*x = CloseSessionSockets{}
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5188,7 +5370,7 @@ func (x *CloseSessionSockets) String() string {
 func (*CloseSessionSockets) ProtoMessage() {}
 
 func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5201,7 +5383,7 @@ func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionSockets.ProtoReflect.Descriptor instead.
 func (*CloseSessionSockets) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *CloseSessionSockets) GetOpenid() string {
@@ -5226,7 +5408,7 @@ type ListAlerts struct {
 
 func (x *ListAlerts) Reset() {
 	*x = ListAlerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5238,7 +5420,7 @@ func (x *ListAlerts) String() string {
 func (*ListAlerts) ProtoMessage() {}
 
 func (x *ListAlerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5251,7 +5433,7 @@ func (x *ListAlerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlerts.ProtoReflect.Descriptor instead.
 func (*ListAlerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
 }
 
 type Alerts struct {
@@ -5263,7 +5445,7 @@ type Alerts struct {
 
 func (x *Alerts) Reset() {
 	*x = Alerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5275,7 +5457,7 @@ func (x *Alerts) String() string {
 func (*Alerts) ProtoMessage() {}
 
 func (x *Alerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5288,7 +5470,7 @@ func (x *Alerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alerts.ProtoReflect.Descriptor instead.
 func (*Alerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *Alerts) GetOrderIds() []string {
@@ -5307,7 +5489,7 @@ type AlertRaised struct {
 
 func (x *AlertRaised) Reset() {
 	*x = AlertRaised{}
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5319,7 +5501,7 @@ func (x *AlertRaised) String() string {
 func (*AlertRaised) ProtoMessage() {}
 
 func (x *AlertRaised) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5332,7 +5514,7 @@ func (x *AlertRaised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertRaised.ProtoReflect.Descriptor instead.
 func (*AlertRaised) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *AlertRaised) GetOrderId() string {
@@ -5355,7 +5537,7 @@ type StorePicture struct {
 
 func (x *StorePicture) Reset() {
 	*x = StorePicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5367,7 +5549,7 @@ func (x *StorePicture) String() string {
 func (*StorePicture) ProtoMessage() {}
 
 func (x *StorePicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5380,7 +5562,7 @@ func (x *StorePicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePicture.ProtoReflect.Descriptor instead.
 func (*StorePicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *StorePicture) GetContentType() string {
@@ -5408,7 +5590,7 @@ type PictureStored struct {
 
 func (x *PictureStored) Reset() {
 	*x = PictureStored{}
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5420,7 +5602,7 @@ func (x *PictureStored) String() string {
 func (*PictureStored) ProtoMessage() {}
 
 func (x *PictureStored) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5433,7 +5615,7 @@ func (x *PictureStored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PictureStored.ProtoReflect.Descriptor instead.
 func (*PictureStored) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *PictureStored) GetContentType() string {
@@ -5460,7 +5642,7 @@ type GetPicture struct {
 
 func (x *GetPicture) Reset() {
 	*x = GetPicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5472,7 +5654,7 @@ func (x *GetPicture) String() string {
 func (*GetPicture) ProtoMessage() {}
 
 func (x *GetPicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5485,7 +5667,7 @@ func (x *GetPicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPicture.ProtoReflect.Descriptor instead.
 func (*GetPicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
 }
 
 type Picture struct {
@@ -5498,7 +5680,7 @@ type Picture struct {
 
 func (x *Picture) Reset() {
 	*x = Picture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5510,7 +5692,7 @@ func (x *Picture) String() string {
 func (*Picture) ProtoMessage() {}
 
 func (x *Picture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5523,7 +5705,7 @@ func (x *Picture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Picture.ProtoReflect.Descriptor instead.
 func (*Picture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Picture) GetContentType() string {
@@ -5550,7 +5732,7 @@ type SetAds struct {
 
 func (x *SetAds) Reset() {
 	*x = SetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5562,7 +5744,7 @@ func (x *SetAds) String() string {
 func (*SetAds) ProtoMessage() {}
 
 func (x *SetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5575,7 +5757,7 @@ func (x *SetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAds.ProtoReflect.Descriptor instead.
 func (*SetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *SetAds) GetPicIds() []string {
@@ -5594,7 +5776,7 @@ type AdsSet struct {
 
 func (x *AdsSet) Reset() {
 	*x = AdsSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5606,7 +5788,7 @@ func (x *AdsSet) String() string {
 func (*AdsSet) ProtoMessage() {}
 
 func (x *AdsSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5619,7 +5801,7 @@ func (x *AdsSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdsSet.ProtoReflect.Descriptor instead.
 func (*AdsSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *AdsSet) GetPicIds() []string {
@@ -5637,7 +5819,7 @@ type GetAds struct {
 
 func (x *GetAds) Reset() {
 	*x = GetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5649,7 +5831,7 @@ func (x *GetAds) String() string {
 func (*GetAds) ProtoMessage() {}
 
 func (x *GetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5662,7 +5844,7 @@ func (x *GetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAds.ProtoReflect.Descriptor instead.
 func (*GetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
 }
 
 type Ads struct {
@@ -5674,7 +5856,7 @@ type Ads struct {
 
 func (x *Ads) Reset() {
 	*x = Ads{}
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5686,7 +5868,7 @@ func (x *Ads) String() string {
 func (*Ads) ProtoMessage() {}
 
 func (x *Ads) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5699,7 +5881,7 @@ func (x *Ads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ads.ProtoReflect.Descriptor instead.
 func (*Ads) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *Ads) GetPicIds() []string {
@@ -5718,7 +5900,7 @@ type SiteSnapshot struct {
 
 func (x *SiteSnapshot) Reset() {
 	*x = SiteSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5730,7 +5912,7 @@ func (x *SiteSnapshot) String() string {
 func (*SiteSnapshot) ProtoMessage() {}
 
 func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5743,7 +5925,7 @@ func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteSnapshot.ProtoReflect.Descriptor instead.
 func (*SiteSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *SiteSnapshot) GetAdPicIds() []string {
@@ -5765,7 +5947,7 @@ type ListProductsBought struct {
 
 func (x *ListProductsBought) Reset() {
 	*x = ListProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5777,7 +5959,7 @@ func (x *ListProductsBought) String() string {
 func (*ListProductsBought) ProtoMessage() {}
 
 func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5790,7 +5972,7 @@ func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsBought.ProtoReflect.Descriptor instead.
 func (*ListProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *ListProductsBought) GetLimit() int32 {
@@ -5809,7 +5991,7 @@ type ProductsBought struct {
 
 func (x *ProductsBought) Reset() {
 	*x = ProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5821,7 +6003,7 @@ func (x *ProductsBought) String() string {
 func (*ProductsBought) ProtoMessage() {}
 
 func (x *ProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5834,7 +6016,7 @@ func (x *ProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductsBought.ProtoReflect.Descriptor instead.
 func (*ProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *ProductsBought) GetList() []*Item {
@@ -5857,7 +6039,7 @@ type RandomProducts struct {
 
 func (x *RandomProducts) Reset() {
 	*x = RandomProducts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5869,7 +6051,7 @@ func (x *RandomProducts) String() string {
 func (*RandomProducts) ProtoMessage() {}
 
 func (x *RandomProducts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5882,7 +6064,7 @@ func (x *RandomProducts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RandomProducts.ProtoReflect.Descriptor instead.
 func (*RandomProducts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *RandomProducts) GetCount() int32 {
@@ -5910,7 +6092,7 @@ type ProductPicks struct {
 
 func (x *ProductPicks) Reset() {
 	*x = ProductPicks{}
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5922,7 +6104,7 @@ func (x *ProductPicks) String() string {
 func (*ProductPicks) ProtoMessage() {}
 
 func (x *ProductPicks) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5935,7 +6117,7 @@ func (x *ProductPicks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductPicks.ProtoReflect.Descriptor instead.
 func (*ProductPicks) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *ProductPicks) GetRandom() []*Product {
@@ -6148,7 +6330,7 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\bproducts\x18\x04 \x03(\v2\x12.callme.v1.ProductR\bproducts\x12\x1f\n" +
 	"\vdining_hall\x18\x05 \x01(\tR\n" +
 	"diningHall\x12\x16\n" +
-	"\x06paused\x18\x06 \x01(\bR\x06paused\"\xd6\x03\n" +
+	"\x06paused\x18\x06 \x01(\bR\x06paused\"\x85\x04\n" +
 	"\fShopSnapshot\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
@@ -6167,7 +6349,18 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\abalance\x18\f \x01(\x03R\abalance\x12\x16\n" +
 	"\x06earned\x18\r \x01(\x03R\x06earned\x12+\n" +
 	"\apayouts\x18\x0e \x03(\v2\x11.callme.v1.PayoutR\apayouts\x12\x17\n" +
-	"\apace_ms\x18\x0f \x01(\x03R\x06paceMs\"6\n" +
+	"\apace_ms\x18\x0f \x01(\x03R\x06paceMs\x12-\n" +
+	"\x05voice\x18\x10 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\"V\n" +
+	"\fVoiceSetting\x12\x10\n" +
+	"\x03spd\x18\x01 \x01(\x05R\x03spd\x12\x10\n" +
+	"\x03pit\x18\x02 \x01(\x05R\x03pit\x12\x10\n" +
+	"\x03vol\x18\x03 \x01(\x05R\x03vol\x12\x10\n" +
+	"\x03per\x18\x04 \x01(\x05R\x03per\"Q\n" +
+	"\bSetVoice\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\x12-\n" +
+	"\x05voice\x18\x02 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\"9\n" +
+	"\bVoiceSet\x12-\n" +
+	"\x05voice\x18\x01 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\"6\n" +
 	"\vPublishShop\x12'\n" +
 	"\x04shop\x18\x01 \x01(\v2\x13.callme.v1.ShopViewR\x04shop\"\x0f\n" +
 	"\rListShopViews\"4\n" +
@@ -6206,10 +6399,11 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\apaid_at\x18\x03 \x01(\x03R\x06paidAt\x12%\n" +
 	"\x0etransaction_id\x18\x04 \x01(\tR\rtransactionId\x12\x1d\n" +
 	"\n" +
-	"shop_owner\x18\x05 \x01(\tR\tshopOwner\"3\n" +
+	"shop_owner\x18\x05 \x01(\tR\tshopOwner\"b\n" +
 	"\tMarkOrder\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x12\x0e\n" +
-	"\x02at\x18\x02 \x01(\x03R\x02at\"5\n" +
+	"\x02at\x18\x02 \x01(\x03R\x02at\x12-\n" +
+	"\x05voice\x18\x03 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\"5\n" +
 	"\vOrderMarked\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x12\x0e\n" +
 	"\x02at\x18\x02 \x01(\x03R\x02at\"\n" +
@@ -6371,7 +6565,7 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 110)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
 var file_callme_v1_messages_proto_goTypes = []any{
 	(*Failure)(nil),             // 0: callme.v1.Failure
 	(*Ok)(nil),                  // 1: callme.v1.Ok
@@ -6419,70 +6613,73 @@ var file_callme_v1_messages_proto_goTypes = []any{
 	(*Queue)(nil),               // 43: callme.v1.Queue
 	(*ShopView)(nil),            // 44: callme.v1.ShopView
 	(*ShopSnapshot)(nil),        // 45: callme.v1.ShopSnapshot
-	(*PublishShop)(nil),         // 46: callme.v1.PublishShop
-	(*ListShopViews)(nil),       // 47: callme.v1.ListShopViews
-	(*ShopViews)(nil),           // 48: callme.v1.ShopViews
-	(*CreateOrder)(nil),         // 49: callme.v1.CreateOrder
-	(*OrderCreated)(nil),        // 50: callme.v1.OrderCreated
-	(*PrepayIssued)(nil),        // 51: callme.v1.PrepayIssued
-	(*PayParams)(nil),           // 52: callme.v1.PayParams
-	(*PrepayResult)(nil),        // 53: callme.v1.PrepayResult
-	(*PaymentNotice)(nil),       // 54: callme.v1.PaymentNotice
-	(*NoticeResult)(nil),        // 55: callme.v1.NoticeResult
-	(*OrderPaid)(nil),           // 56: callme.v1.OrderPaid
-	(*MarkOrder)(nil),           // 57: callme.v1.MarkOrder
-	(*OrderMarked)(nil),         // 58: callme.v1.OrderMarked
-	(*GetOrder)(nil),            // 59: callme.v1.GetOrder
-	(*UserPlaceOrder)(nil),      // 60: callme.v1.UserPlaceOrder
-	(*OrderAdded)(nil),          // 61: callme.v1.OrderAdded
-	(*OrderChanged)(nil),        // 62: callme.v1.OrderChanged
-	(*ListOrders)(nil),          // 63: callme.v1.ListOrders
-	(*OrderList)(nil),           // 64: callme.v1.OrderList
-	(*UserSnapshot)(nil),        // 65: callme.v1.UserSnapshot
-	(*Frame)(nil),               // 66: callme.v1.Frame
-	(*Heartbeat)(nil),           // 67: callme.v1.Heartbeat
-	(*SocketClosed)(nil),        // 68: callme.v1.SocketClosed
-	(*Register)(nil),            // 69: callme.v1.Register
-	(*Unregister)(nil),          // 70: callme.v1.Unregister
-	(*PushToUser)(nil),          // 71: callme.v1.PushToUser
-	(*Push)(nil),                // 72: callme.v1.Push
-	(*CloseSocket)(nil),         // 73: callme.v1.CloseSocket
-	(*Tick)(nil),                // 74: callme.v1.Tick
-	(*CloseOrder)(nil),          // 75: callme.v1.CloseOrder
-	(*ReleaseOrder)(nil),        // 76: callme.v1.ReleaseOrder
-	(*OrderReleased)(nil),       // 77: callme.v1.OrderReleased
-	(*OrderClosed)(nil),         // 78: callme.v1.OrderClosed
-	(*OrderAlerted)(nil),        // 79: callme.v1.OrderAlerted
-	(*Payout)(nil),              // 80: callme.v1.Payout
-	(*CashOut)(nil),             // 81: callme.v1.CashOut
-	(*CashedOut)(nil),           // 82: callme.v1.CashedOut
-	(*GetBalance)(nil),          // 83: callme.v1.GetBalance
-	(*Balance)(nil),             // 84: callme.v1.Balance
-	(*SetPaused)(nil),           // 85: callme.v1.SetPaused
-	(*ShopPaused)(nil),          // 86: callme.v1.ShopPaused
-	(*Positions)(nil),           // 87: callme.v1.Positions
-	(*PositionList)(nil),        // 88: callme.v1.PositionList
-	(*SessionsTouched)(nil),     // 89: callme.v1.SessionsTouched
-	(*CloseSession)(nil),        // 90: callme.v1.CloseSession
-	(*SessionClosed)(nil),       // 91: callme.v1.SessionClosed
-	(*CloseSessionSockets)(nil), // 92: callme.v1.CloseSessionSockets
-	(*ListAlerts)(nil),          // 93: callme.v1.ListAlerts
-	(*Alerts)(nil),              // 94: callme.v1.Alerts
-	(*AlertRaised)(nil),         // 95: callme.v1.AlertRaised
-	(*StorePicture)(nil),        // 96: callme.v1.StorePicture
-	(*PictureStored)(nil),       // 97: callme.v1.PictureStored
-	(*GetPicture)(nil),          // 98: callme.v1.GetPicture
-	(*Picture)(nil),             // 99: callme.v1.Picture
-	(*SetAds)(nil),              // 100: callme.v1.SetAds
-	(*AdsSet)(nil),              // 101: callme.v1.AdsSet
-	(*GetAds)(nil),              // 102: callme.v1.GetAds
-	(*Ads)(nil),                 // 103: callme.v1.Ads
-	(*SiteSnapshot)(nil),        // 104: callme.v1.SiteSnapshot
-	(*ListProductsBought)(nil),  // 105: callme.v1.ListProductsBought
-	(*ProductsBought)(nil),      // 106: callme.v1.ProductsBought
-	(*RandomProducts)(nil),      // 107: callme.v1.RandomProducts
-	(*ProductPicks)(nil),        // 108: callme.v1.ProductPicks
-	nil,                         // 109: callme.v1.PaymentNotice.FieldsEntry
+	(*VoiceSetting)(nil),        // 46: callme.v1.VoiceSetting
+	(*SetVoice)(nil),            // 47: callme.v1.SetVoice
+	(*VoiceSet)(nil),            // 48: callme.v1.VoiceSet
+	(*PublishShop)(nil),         // 49: callme.v1.PublishShop
+	(*ListShopViews)(nil),       // 50: callme.v1.ListShopViews
+	(*ShopViews)(nil),           // 51: callme.v1.ShopViews
+	(*CreateOrder)(nil),         // 52: callme.v1.CreateOrder
+	(*OrderCreated)(nil),        // 53: callme.v1.OrderCreated
+	(*PrepayIssued)(nil),        // 54: callme.v1.PrepayIssued
+	(*PayParams)(nil),           // 55: callme.v1.PayParams
+	(*PrepayResult)(nil),        // 56: callme.v1.PrepayResult
+	(*PaymentNotice)(nil),       // 57: callme.v1.PaymentNotice
+	(*NoticeResult)(nil),        // 58: callme.v1.NoticeResult
+	(*OrderPaid)(nil),           // 59: callme.v1.OrderPaid
+	(*MarkOrder)(nil),           // 60: callme.v1.MarkOrder
+	(*OrderMarked)(nil),         // 61: callme.v1.OrderMarked
+	(*GetOrder)(nil),            // 62: callme.v1.GetOrder
+	(*UserPlaceOrder)(nil),      // 63: callme.v1.UserPlaceOrder
+	(*OrderAdded)(nil),          // 64: callme.v1.OrderAdded
+	(*OrderChanged)(nil),        // 65: callme.v1.OrderChanged
+	(*ListOrders)(nil),          // 66: callme.v1.ListOrders
+	(*OrderList)(nil),           // 67: callme.v1.OrderList
+	(*UserSnapshot)(nil),        // 68: callme.v1.UserSnapshot
+	(*Frame)(nil),               // 69: callme.v1.Frame
+	(*Heartbeat)(nil),           // 70: callme.v1.Heartbeat
+	(*SocketClosed)(nil),        // 71: callme.v1.SocketClosed
+	(*Register)(nil),            // 72: callme.v1.Register
+	(*Unregister)(nil),          // 73: callme.v1.Unregister
+	(*PushToUser)(nil),          // 74: callme.v1.PushToUser
+	(*Push)(nil),                // 75: callme.v1.Push
+	(*CloseSocket)(nil),         // 76: callme.v1.CloseSocket
+	(*Tick)(nil),                // 77: callme.v1.Tick
+	(*CloseOrder)(nil),          // 78: callme.v1.CloseOrder
+	(*ReleaseOrder)(nil),        // 79: callme.v1.ReleaseOrder
+	(*OrderReleased)(nil),       // 80: callme.v1.OrderReleased
+	(*OrderClosed)(nil),         // 81: callme.v1.OrderClosed
+	(*OrderAlerted)(nil),        // 82: callme.v1.OrderAlerted
+	(*Payout)(nil),              // 83: callme.v1.Payout
+	(*CashOut)(nil),             // 84: callme.v1.CashOut
+	(*CashedOut)(nil),           // 85: callme.v1.CashedOut
+	(*GetBalance)(nil),          // 86: callme.v1.GetBalance
+	(*Balance)(nil),             // 87: callme.v1.Balance
+	(*SetPaused)(nil),           // 88: callme.v1.SetPaused
+	(*ShopPaused)(nil),          // 89: callme.v1.ShopPaused
+	(*Positions)(nil),           // 90: callme.v1.Positions
+	(*PositionList)(nil),        // 91: callme.v1.PositionList
+	(*SessionsTouched)(nil),     // 92: callme.v1.SessionsTouched
+	(*CloseSession)(nil),        // 93: callme.v1.CloseSession
+	(*SessionClosed)(nil),       // 94: callme.v1.SessionClosed
+	(*CloseSessionSockets)(nil), // 95: callme.v1.CloseSessionSockets
+	(*ListAlerts)(nil),          // 96: callme.v1.ListAlerts
+	(*Alerts)(nil),              // 97: callme.v1.Alerts
+	(*AlertRaised)(nil),         // 98: callme.v1.AlertRaised
+	(*StorePicture)(nil),        // 99: callme.v1.StorePicture
+	(*PictureStored)(nil),       // 100: callme.v1.PictureStored
+	(*GetPicture)(nil),          // 101: callme.v1.GetPicture
+	(*Picture)(nil),             // 102: callme.v1.Picture
+	(*SetAds)(nil),              // 103: callme.v1.SetAds
+	(*AdsSet)(nil),              // 104: callme.v1.AdsSet
+	(*GetAds)(nil),              // 105: callme.v1.GetAds
+	(*Ads)(nil),                 // 106: callme.v1.Ads
+	(*SiteSnapshot)(nil),        // 107: callme.v1.SiteSnapshot
+	(*ListProductsBought)(nil),  // 108: callme.v1.ListProductsBought
+	(*ProductsBought)(nil),      // 109: callme.v1.ProductsBought
+	(*RandomProducts)(nil),      // 110: callme.v1.RandomProducts
+	(*ProductPicks)(nil),        // 111: callme.v1.ProductPicks
+	nil,                         // 112: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
@@ -6503,28 +6700,32 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	4,   // 15: callme.v1.ShopView.products:type_name -> callme.v1.Product
 	4,   // 16: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
 	5,   // 17: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
-	80,  // 18: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
-	44,  // 19: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
-	44,  // 20: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
-	5,   // 21: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
-	5,   // 22: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	109, // 23: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
-	3,   // 24: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
-	5,   // 25: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
-	5,   // 26: callme.v1.OrderList.list:type_name -> callme.v1.Order
-	2,   // 27: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
-	2,   // 28: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
-	80,  // 29: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
-	80,  // 30: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
-	5,   // 31: callme.v1.PositionList.list:type_name -> callme.v1.Order
-	3,   // 32: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
-	4,   // 33: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
-	4,   // 34: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
-	35,  // [35:35] is the sub-list for method output_type
-	35,  // [35:35] is the sub-list for method input_type
-	35,  // [35:35] is the sub-list for extension type_name
-	35,  // [35:35] is the sub-list for extension extendee
-	0,   // [0:35] is the sub-list for field type_name
+	83,  // 18: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
+	46,  // 19: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
+	46,  // 20: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
+	46,  // 21: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
+	44,  // 22: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
+	44,  // 23: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
+	5,   // 24: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
+	5,   // 25: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
+	112, // 26: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	46,  // 27: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
+	3,   // 28: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
+	5,   // 29: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
+	5,   // 30: callme.v1.OrderList.list:type_name -> callme.v1.Order
+	2,   // 31: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
+	2,   // 32: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
+	83,  // 33: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
+	83,  // 34: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
+	5,   // 35: callme.v1.PositionList.list:type_name -> callme.v1.Order
+	3,   // 36: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
+	4,   // 37: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
+	4,   // 38: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
+	39,  // [39:39] is the sub-list for method output_type
+	39,  // [39:39] is the sub-list for method input_type
+	39,  // [39:39] is the sub-list for extension type_name
+	39,  // [39:39] is the sub-list for extension extendee
+	0,   // [0:39] is the sub-list for field type_name
 }
 
 func init() { file_callme_v1_messages_proto_init() }
@@ -6538,7 +6739,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   110,
+			NumMessages:   113,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
