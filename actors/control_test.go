@@ -389,3 +389,23 @@ func TestCallPushSpeaksInShopVoice(t *testing.T) {
 		t.Errorf("audio_url speaks %q, want the call of number 1", tex)
 	}
 }
+
+func TestPlaceMovedSteps(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		last, now place
+		want      bool
+	}{
+		{"near the front every step", place{4, 300}, place{3, 300}, true},
+		{"far back one step", place{40, 300}, place{39, 300}, false},
+		{"far back a fifth", place{40, 300}, place{32, 300}, true},
+		{"estimate moved a minute", place{40, 300}, place{39, 240}, true},
+		{"estimate moved less", place{40, 300}, place{39, 250}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := placeMoved(tc.last, tc.now); got != tc.want {
+				t.Fatalf("placeMoved(%v, %v) = %v, want %v", tc.last, tc.now, got, tc.want)
+			}
+		})
+	}
+}

@@ -424,7 +424,7 @@ func (s *shop) assignNumber(ctx actor.Context, m *pb.AssignNumber) {
 		return
 	}
 	if o.GetNumber() != 0 {
-		ctx.Respond(s.numbered(o))
+		ctx.Respond(s.numbered(o, s.places()))
 		return
 	}
 	s.pending = append(s.pending, pendingNumber{sender: ctx.Sender(), orderID: o.GetOrderId()})
@@ -434,8 +434,10 @@ func (s *shop) assignNumber(ctx actor.Context, m *pb.AssignNumber) {
 	}
 }
 
-func (s *shop) numbered(o *pb.Order) *pb.Numbered {
-	p := s.placeOf(o, s.queue().GetWaiting())
+// numbered returns the reply to AssignNumber for a numbered order, with
+// its place from places.
+func (s *shop) numbered(o *pb.Order, places map[string]place) *pb.Numbered {
+	p := places[o.GetOrderId()]
 	s.pushed[o.GetOrderId()] = p
 	return &pb.Numbered{OrderId: o.GetOrderId(), Number: o.GetNumber(), Day: o.GetDay(),
 		ShopOwner: s.state.GetOwner(), At: o.GetPaidAt(), Ahead: p.ahead, EtaS: p.eta}
@@ -466,8 +468,9 @@ func (s *shop) flushNumbers(ctx actor.Context) {
 		s.persist(ev)
 		s.publish(ctx)
 	}
+	places := s.places()
 	for _, p := range pending {
-		ctx.Send(p.sender, s.numbered(s.orders[p.orderID]))
+		ctx.Send(p.sender, s.numbered(s.orders[p.orderID], places))
 	}
 }
 

@@ -90,27 +90,27 @@ func (s *shop) pace() time.Duration {
 	return time.Duration(s.state.GetPaceMs()) * time.Millisecond
 }
 
-// placeOf counts the orders ahead of a waiting order and estimates the
-// seconds until its call: the shop's average paid-to-called time less the
-// time already waited, at least 0.
-func (s *shop) placeOf(o *pb.Order, waiting []*pb.Order) place {
-	var ahead int64
-	for _, w := range waiting {
-		if w.GetOrderId() == o.GetOrderId() {
-			break
-		}
-		ahead++
+// places returns the place of every waiting order in one pass: the orders
+// ahead of it, and the seconds until its call estimated as the shop's
+// average paid-to-called time less the time already waited, at least 0.
+func (s *shop) places() map[string]place {
+	waiting := s.queue().GetWaiting()
+	out := make(map[string]place, len(waiting))
+	now, pace := s.engine.unix(), s.pace()
+	for i, o := range waiting {
+		waited := time.Duration(now-o.GetPaidAt()) * time.Second
+		eta := max(pace-waited, 0)
+		out[o.GetOrderId()] = place{ahead: int64(i), eta: int64(eta / time.Second)}
 	}
-	waited := time.Duration(s.engine.unix()-o.GetPaidAt()) * time.Second
-	eta := max(s.pace()-waited, 0)
-	return place{ahead: ahead, eta: int64(eta / time.Second)}
+	return out
 }
 
 // withPositions fills ahead and eta_s of each waiting order.
 func (s *shop) withPositions(q *pb.Queue) *pb.Queue {
+	places := s.places()
 	out := &pb.Queue{Called: q.GetCalled(), Skipped: q.GetSkipped()}
 	for _, o := range q.GetWaiting() {
-		p := s.placeOf(o, q.GetWaiting())
+		p := places[o.GetOrderId()]
 		c := cloneOrder(o)
 		c.Ahead, c.EtaS = p.ahead, p.eta
 		out.Waiting = append(out.Waiting, c)
@@ -121,7 +121,7 @@ func (s *shop) withPositions(q *pb.Queue) *pb.Queue {
 // positions returns the shop's current view of the given orders, with
 // places for those waiting; orders the shop no longer holds are left out.
 func (s *shop) positions(ids []string) *pb.PositionList {
-	waiting := s.queue().GetWaiting()
+	places := s.places()
 	out := &pb.PositionList{}
 	for _, id := range ids {
 		o := s.orders[id]
@@ -129,8 +129,7 @@ func (s *shop) positions(ids []string) *pb.PositionList {
 			continue
 		}
 		c := cloneOrder(o)
-		if o.GetStatus() == statusPaid {
-			p := s.placeOf(o, waiting)
+		if p, ok := places[id]; ok {
 			c.Ahead, c.EtaS = p.ahead, p.eta
 		}
 		out.List = append(out.List, c)
@@ -138,14 +137,16 @@ func (s *shop) positions(ids []string) *pb.PositionList {
 	return out
 }
 
-// pushPlaces pushes each waiting customer their new place when the number
-// of orders ahead changed or the estimate moved by etaStep or more.
+// pushPlaces pushes a waiting customer their new place when it moved by a
+// step that matters: near the front every step, further back a fifth of
+// the distance last pushed, or an estimate that moved by etaStep or more.
+// So a call in a long queue pushes to a few customers, not to all.
 func (s *shop) pushPlaces(ctx actor.Context) {
-	waiting := s.queue().GetWaiting()
-	for _, o := range waiting {
-		p := s.placeOf(o, waiting)
+	places := s.places()
+	for _, o := range s.queue().GetWaiting() {
+		p := places[o.GetOrderId()]
 		last, heard := s.pushed[o.GetOrderId()]
-		if heard && last.ahead == p.ahead && abs(last.eta-p.eta) < etaStep {
+		if heard && !placeMoved(last, p) {
 			continue
 		}
 		s.pushed[o.GetOrderId()] = p
@@ -153,6 +154,17 @@ func (s *shop) pushPlaces(ctx actor.Context) {
 		c.Ahead, c.EtaS = p.ahead, p.eta
 		ctx.Send(s.engine.hub, stampedPush(o.GetOpenid(), pushOrder("order", c)))
 	}
+}
+
+// nearFront is how many orders ahead still get a push on every step.
+const nearFront = 5
+
+func placeMoved(last, now place) bool {
+	step := max(last.ahead/5, 1)
+	if now.ahead <= nearFront {
+		step = 1
+	}
+	return abs(last.ahead-now.ahead) >= step || abs(last.eta-now.eta) >= etaStep
 }
 
 func abs(n int64) int64 {

@@ -20,8 +20,11 @@ import (
 const (
 	// maxFrameSize is the largest message a client may send. A bigger one
 	// closes the socket with 1009 (message too big).
-	maxFrameSize   = 4096
-	readBufferSize = 4096
+	maxFrameSize = 4096
+	// readBufferSize is the per-socket read buffer, kept for the socket's
+	// life. Client frames are a session id or a ping, well under 1 KiB, and
+	// a bigger frame is still read whole through it.
+	readBufferSize = 1024
 
 	defaultWriteTimeout     = 5 * time.Second
 	defaultHandshakeTimeout = 5 * time.Second
