@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"callme/actors/pb"
 )
 
 func TestCloseReleasesInventory(t *testing.T) {
@@ -407,5 +409,35 @@ func TestPlaceMovedSteps(t *testing.T) {
 				t.Fatalf("placeMoved(%v, %v) = %v, want %v", tc.last, tc.now, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestSweepReleasesUnrecordedOrder(t *testing.T) {
+	te := startEngine(t, 50)
+	te.stop()
+	te.ttl = time.Second
+	te.open(50)
+	seller, shopID := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 5)
+
+	// A reservation whose order actor never recorded the order, as after a
+	// crash between the two.
+	_, err := te.e.request(te.e.shopPID(shopID), &pb.ReserveOrder{Openid: "dev-c1",
+		Items: []*pb.Item{{ProductId: rice, Quantity: 2}}})
+	if err != nil {
+		t.Fatalf("reserve: %v", err)
+	}
+	te.clock.Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		products, _ := te.e.Products(seller)
+		if products[0].GetInventory() == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("inventory %d 5 s after the unpaid timeout, want 5 back",
+				products[0].GetInventory())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -3,6 +3,7 @@ package actors
 import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/persistence"
+	"google.golang.org/protobuf/proto"
 
 	"callme/actors/pb"
 )
@@ -47,7 +48,8 @@ func (s *sellers) Receive(ctx actor.Context) {
 	case *pb.Apply:
 		s.apply(ctx, m)
 	case *pb.ListApplications:
-		ctx.Respond(&pb.Applications{List: s.apps})
+		// The reply is read on another goroutine, so it carries a copy.
+		ctx.Respond(proto.Clone(&pb.Applications{List: s.apps}))
 	case *pb.Approve:
 		s.approve(ctx, m)
 	case *pb.ShopOf:
@@ -67,7 +69,7 @@ func (s *sellers) Receive(ctx actor.Context) {
 		s.PersistReceive(m)
 		s.alerts = append(s.alerts, m.GetOrderId())
 	case *pb.ListAlerts:
-		ctx.Respond(&pb.Alerts{OrderIds: s.alerts})
+		ctx.Respond(&pb.Alerts{OrderIds: append([]string(nil), s.alerts...)})
 	}
 }
 

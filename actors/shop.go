@@ -70,7 +70,8 @@ func (s *shop) receive(ctx actor.Context) {
 		if s.rejectStranger(ctx, m.GetOpenid()) {
 			return
 		}
-		ctx.Respond(&pb.Products{List: s.state.GetProducts()})
+		// Replies are read on other goroutines, so they carry copies.
+		ctx.Respond(proto.Clone(&pb.Products{List: s.state.GetProducts()}))
 	case *pb.ReserveOrder:
 		s.reserve(ctx, m)
 	case *pb.AssignNumber:
@@ -83,7 +84,7 @@ func (s *shop) receive(ctx actor.Context) {
 		if s.rejectStranger(ctx, m.GetOpenid()) {
 			return
 		}
-		ctx.Respond(s.withPositions(s.queue()))
+		ctx.Respond(proto.Clone(s.withPositions(s.queue())))
 	case *pb.ReleaseOrder:
 		s.release(ctx, m)
 	case *pb.CashOut:
@@ -92,8 +93,8 @@ func (s *shop) receive(ctx actor.Context) {
 		if s.rejectStranger(ctx, m.GetOpenid()) {
 			return
 		}
-		ctx.Respond(&pb.Balance{Balance: s.state.GetBalance(), Earned: s.state.GetEarned(),
-			Payouts: s.state.GetPayouts()})
+		ctx.Respond(proto.Clone(&pb.Balance{Balance: s.state.GetBalance(),
+			Earned: s.state.GetEarned(), Payouts: s.state.GetPayouts()}))
 	case *pb.SetPaused:
 		s.setPaused(ctx, m)
 	case *pb.SetVoice:

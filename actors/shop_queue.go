@@ -273,15 +273,27 @@ func (s *shop) startSweep(ctx actor.Context) {
 }
 
 // sweepUnpaid sends CloseOrder to each order unpaid for longer than
-// Options.UnpaidTTL. The order's close goes through release like a customer's.
+// Options.UnpaidTTL. The order's close goes through release like a
+// customer's. An order the order actor never recorded (a crash between the
+// reservation and the order's first event) is released here directly.
 func (s *shop) sweepUnpaid(ctx actor.Context) {
 	ttl := int64(s.engine.opts.UnpaidTTL / time.Second)
 	now := s.engine.unix()
 	for _, o := range s.state.GetOrders() {
-		if o.GetStatus() == statusUnpaid && now-o.GetCreatedAt() >= ttl &&
-			!s.isPending(o.GetOrderId()) {
-			ctx.Request(s.engine.orderPID(o.GetOrderId()), &pb.CloseOrder{Expired: true})
+		if o.GetStatus() != statusUnpaid || now-o.GetCreatedAt() < ttl ||
+			s.isPending(o.GetOrderId()) {
+			continue
 		}
+		id := o.GetOrderId()
+		f := ctx.RequestFuture(s.engine.orderPID(id), &pb.CloseOrder{Expired: true},
+			s.engine.opts.RequestTimeout)
+		ctx.ReenterAfter(f, func(res any, err error) {
+			if fail, ok := res.(*pb.Failure); ok && fail.GetCode() == 404 && s.orders[id] != nil &&
+				s.orders[id].GetStatus() == statusUnpaid && !s.isPending(id) {
+				s.persist(&pb.OrderReleased{OrderId: id, At: s.engine.unix()})
+				s.publish(ctx)
+			}
+		})
 	}
 	s.sweep.again(ctx)
 }
