@@ -21,6 +21,12 @@ type shop struct {
 	// persists them as one event, so one fsync numbers a whole burst.
 	pending   []pendingNumber
 	flushSent bool
+	// reserving holds reservations checked but not yet persisted, and held
+	// the quantity of each product they take; FlushReservations persists
+	// them as one event.
+	reserving    []pendingReservation
+	held         map[int64]int64
+	reserveFlush bool
 	// sweep ticks to close orders unpaid for Options.UnpaidTTL.
 	sweep ticker
 	// pushed is the place in the queue each waiting customer last heard.
@@ -38,6 +44,22 @@ func newShop(e *Engine) *shop {
 }
 
 func (s *shop) Receive(ctx actor.Context) {
+	// Only consecutive reservations share a batch: any other message sees
+	// the state with every earlier reservation applied.
+	switch ctx.Message().(type) {
+	case *pb.ReserveOrder, *pb.FlushReservations:
+	default:
+		if len(s.reserving) > 0 {
+			// Persisting may take a snapshot, which protoactor delivers
+			// through Receive and which leaves the context without the
+			// current message; so the message is delivered again after.
+			env := &actor.MessageEnvelope{Header: ctx.MessageHeader().ToMap(),
+				Message: ctx.Message(), Sender: ctx.Sender()}
+			s.flushReservations(ctx)
+			ctx.(envelopeReceiver).Receive(env)
+			return
+		}
+	}
 	s.receive(ctx)
 	// A shop that was never approved has nothing to keep in memory; without
 	// this, requests naming random shop ids would each leave an actor behind.
@@ -74,6 +96,8 @@ func (s *shop) receive(ctx actor.Context) {
 		ctx.Respond(proto.Clone(&pb.Products{List: s.state.GetProducts()}))
 	case *pb.ReserveOrder:
 		s.reserve(ctx, m)
+	case *pb.FlushReservations:
+		s.flushReservations(ctx)
 	case *pb.AssignNumber:
 		s.assignNumber(ctx, m)
 	case *pb.FlushNumbers:
@@ -146,6 +170,10 @@ func (s *shop) applyEvent(ev proto.Message) {
 		}
 	case *pb.Reserved:
 		s.applyReserved(e)
+	case *pb.ReservedBatch:
+		for _, r := range e.GetReservations() {
+			s.applyReserved(r)
+		}
 	case *pb.NumbersAssigned:
 		s.applyNumbers(e)
 	case *pb.QueueMoved:
@@ -343,8 +371,7 @@ func (s *shop) reserve(ctx actor.Context, m *pb.ReserveOrder) {
 		return
 	}
 
-	sender := ctx.Sender()
-	seq := s.state.GetLastSeq() + 1
+	seq := s.state.GetLastSeq() + int64(len(s.reserving)) + 1
 	ev := &pb.Reserved{
 		OrderId:  newOrderID(s.state.GetShopId(), seq),
 		Openid:   m.GetOpenid(),
@@ -353,9 +380,51 @@ func (s *shop) reserve(ctx actor.Context, m *pb.ReserveOrder) {
 		At:       s.engine.unix(),
 		LastSeq:  seq,
 	}
-	s.persist(ev)
+	s.reserving = append(s.reserving, pendingReservation{sender: ctx.Sender(), ev: ev})
+	if s.held == nil {
+		s.held = make(map[int64]int64)
+	}
+	for _, it := range items {
+		s.held[it.GetProductId()] += it.GetQuantity()
+	}
+	if !s.reserveFlush {
+		s.reserveFlush = true
+		ctx.Send(ctx.Self(), &pb.FlushReservations{})
+	}
+}
+
+// envelopeReceiver is the part of protoactor's actor context that delivers
+// an envelope to the actor, as the persistence mixin does for snapshots.
+type envelopeReceiver interface {
+	Receive(envelope *actor.MessageEnvelope)
+}
+
+type pendingReservation struct {
+	sender *actor.PID
+	ev     *pb.Reserved
+}
+
+// flushReservations persists the queued reservations as one event, so one
+// fsync covers a burst of orders, then answers each with its new order.
+func (s *shop) flushReservations(ctx actor.Context) {
+	s.reserveFlush = false
+	pending := s.reserving
+	// Cleared before persisting: the snapshot PersistReceive may take runs
+	// through Receive, which would otherwise flush again.
+	s.reserving, s.held = nil, nil
+	if len(pending) == 0 {
+		return
+	}
+	batch := &pb.ReservedBatch{}
+	for _, p := range pending {
+		batch.Reservations = append(batch.Reservations, p.ev)
+	}
+	s.persist(batch)
 	s.publish(ctx)
-	ctx.Send(sender, &pb.Reservation{Order: proto.Clone(s.orders[ev.GetOrderId()]).(*pb.Order)})
+	for _, p := range pending {
+		order := proto.Clone(s.orders[p.ev.GetOrderId()]).(*pb.Order)
+		ctx.Send(p.sender, &pb.Reservation{Order: order})
+	}
 }
 
 // price merges repeated products, checks shelf and stock, and returns the
@@ -384,9 +453,10 @@ func (s *shop) price(lines []*pb.Item) ([]*pb.Item, int64, *pb.Failure) {
 	var total int64
 	for _, it := range items {
 		p := s.product(it.GetProductId())
-		if it.GetQuantity() > p.GetInventory() {
+		left := p.GetInventory() - s.held[p.GetProductId()]
+		if it.GetQuantity() > left {
 			return nil, 0, failure(409, "not enough %s (product %d): %d left",
-				p.GetProductName(), p.GetProductId(), p.GetInventory())
+				p.GetProductName(), p.GetProductId(), left)
 		}
 		total += it.GetQuantity() * it.GetUnitFee()
 	}

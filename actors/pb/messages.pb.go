@@ -2038,6 +2038,88 @@ func (x *Reserved) GetLastSeq() int64 {
 	return 0
 }
 
+// FlushReservations is sent by a shop to itself to persist queued
+// reservations as one ReservedBatch event.
+type FlushReservations struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FlushReservations) Reset() {
+	*x = FlushReservations{}
+	mi := &file_callme_v1_messages_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FlushReservations) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FlushReservations) ProtoMessage() {}
+
+func (x *FlushReservations) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FlushReservations.ProtoReflect.Descriptor instead.
+func (*FlushReservations) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{34}
+}
+
+type ReservedBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reservations  []*Reserved            `protobuf:"bytes,1,rep,name=reservations,proto3" json:"reservations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReservedBatch) Reset() {
+	*x = ReservedBatch{}
+	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReservedBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReservedBatch) ProtoMessage() {}
+
+func (x *ReservedBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReservedBatch.ProtoReflect.Descriptor instead.
+func (*ReservedBatch) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ReservedBatch) GetReservations() []*Reserved {
+	if x != nil {
+		return x.Reservations
+	}
+	return nil
+}
+
 // Reservation is the shop's reply to ReserveOrder: the order to create.
 type Reservation struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2048,7 +2130,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_callme_v1_messages_proto_msgTypes[34]
+	mi := &file_callme_v1_messages_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2142,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[34]
+	mi := &file_callme_v1_messages_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2155,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{34}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Reservation) GetOrder() *Order {
@@ -2092,7 +2174,7 @@ type AssignNumber struct {
 
 func (x *AssignNumber) Reset() {
 	*x = AssignNumber{}
-	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	mi := &file_callme_v1_messages_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2104,7 +2186,7 @@ func (x *AssignNumber) String() string {
 func (*AssignNumber) ProtoMessage() {}
 
 func (x *AssignNumber) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	mi := &file_callme_v1_messages_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2117,7 +2199,7 @@ func (x *AssignNumber) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignNumber.ProtoReflect.Descriptor instead.
 func (*AssignNumber) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{35}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AssignNumber) GetOrderId() string {
@@ -2137,7 +2219,7 @@ type FlushNumbers struct {
 
 func (x *FlushNumbers) Reset() {
 	*x = FlushNumbers{}
-	mi := &file_callme_v1_messages_proto_msgTypes[36]
+	mi := &file_callme_v1_messages_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2149,7 +2231,7 @@ func (x *FlushNumbers) String() string {
 func (*FlushNumbers) ProtoMessage() {}
 
 func (x *FlushNumbers) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[36]
+	mi := &file_callme_v1_messages_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2162,7 +2244,7 @@ func (x *FlushNumbers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlushNumbers.ProtoReflect.Descriptor instead.
 func (*FlushNumbers) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{36}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{38}
 }
 
 type NumberEntry struct {
@@ -2176,7 +2258,7 @@ type NumberEntry struct {
 
 func (x *NumberEntry) Reset() {
 	*x = NumberEntry{}
-	mi := &file_callme_v1_messages_proto_msgTypes[37]
+	mi := &file_callme_v1_messages_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2188,7 +2270,7 @@ func (x *NumberEntry) String() string {
 func (*NumberEntry) ProtoMessage() {}
 
 func (x *NumberEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[37]
+	mi := &file_callme_v1_messages_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2201,7 +2283,7 @@ func (x *NumberEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NumberEntry.ProtoReflect.Descriptor instead.
 func (*NumberEntry) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{37}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *NumberEntry) GetOrderId() string {
@@ -2235,7 +2317,7 @@ type NumbersAssigned struct {
 
 func (x *NumbersAssigned) Reset() {
 	*x = NumbersAssigned{}
-	mi := &file_callme_v1_messages_proto_msgTypes[38]
+	mi := &file_callme_v1_messages_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2247,7 +2329,7 @@ func (x *NumbersAssigned) String() string {
 func (*NumbersAssigned) ProtoMessage() {}
 
 func (x *NumbersAssigned) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[38]
+	mi := &file_callme_v1_messages_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2260,7 +2342,7 @@ func (x *NumbersAssigned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NumbersAssigned.ProtoReflect.Descriptor instead.
 func (*NumbersAssigned) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{38}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *NumbersAssigned) GetDay() string {
@@ -2292,7 +2374,7 @@ type Numbered struct {
 
 func (x *Numbered) Reset() {
 	*x = Numbered{}
-	mi := &file_callme_v1_messages_proto_msgTypes[39]
+	mi := &file_callme_v1_messages_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2304,7 +2386,7 @@ func (x *Numbered) String() string {
 func (*Numbered) ProtoMessage() {}
 
 func (x *Numbered) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[39]
+	mi := &file_callme_v1_messages_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2317,7 +2399,7 @@ func (x *Numbered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Numbered.ProtoReflect.Descriptor instead.
 func (*Numbered) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{39}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Numbered) GetOrderId() string {
@@ -2381,7 +2463,7 @@ type QueueAction struct {
 
 func (x *QueueAction) Reset() {
 	*x = QueueAction{}
-	mi := &file_callme_v1_messages_proto_msgTypes[40]
+	mi := &file_callme_v1_messages_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2393,7 +2475,7 @@ func (x *QueueAction) String() string {
 func (*QueueAction) ProtoMessage() {}
 
 func (x *QueueAction) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[40]
+	mi := &file_callme_v1_messages_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2406,7 +2488,7 @@ func (x *QueueAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueAction.ProtoReflect.Descriptor instead.
 func (*QueueAction) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{40}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *QueueAction) GetOpenid() string {
@@ -2441,7 +2523,7 @@ type QueueMoved struct {
 
 func (x *QueueMoved) Reset() {
 	*x = QueueMoved{}
-	mi := &file_callme_v1_messages_proto_msgTypes[41]
+	mi := &file_callme_v1_messages_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2453,7 +2535,7 @@ func (x *QueueMoved) String() string {
 func (*QueueMoved) ProtoMessage() {}
 
 func (x *QueueMoved) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[41]
+	mi := &file_callme_v1_messages_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2466,7 +2548,7 @@ func (x *QueueMoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueMoved.ProtoReflect.Descriptor instead.
 func (*QueueMoved) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{41}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *QueueMoved) GetOrderId() string {
@@ -2499,7 +2581,7 @@ type GetQueue struct {
 
 func (x *GetQueue) Reset() {
 	*x = GetQueue{}
-	mi := &file_callme_v1_messages_proto_msgTypes[42]
+	mi := &file_callme_v1_messages_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2511,7 +2593,7 @@ func (x *GetQueue) String() string {
 func (*GetQueue) ProtoMessage() {}
 
 func (x *GetQueue) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[42]
+	mi := &file_callme_v1_messages_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2524,7 +2606,7 @@ func (x *GetQueue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueue.ProtoReflect.Descriptor instead.
 func (*GetQueue) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{42}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *GetQueue) GetOpenid() string {
@@ -2545,7 +2627,7 @@ type Queue struct {
 
 func (x *Queue) Reset() {
 	*x = Queue{}
-	mi := &file_callme_v1_messages_proto_msgTypes[43]
+	mi := &file_callme_v1_messages_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2557,7 +2639,7 @@ func (x *Queue) String() string {
 func (*Queue) ProtoMessage() {}
 
 func (x *Queue) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[43]
+	mi := &file_callme_v1_messages_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2570,7 +2652,7 @@ func (x *Queue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Queue.ProtoReflect.Descriptor instead.
 func (*Queue) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{43}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Queue) GetWaiting() []*Order {
@@ -2608,7 +2690,7 @@ type ShopView struct {
 
 func (x *ShopView) Reset() {
 	*x = ShopView{}
-	mi := &file_callme_v1_messages_proto_msgTypes[44]
+	mi := &file_callme_v1_messages_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2620,7 +2702,7 @@ func (x *ShopView) String() string {
 func (*ShopView) ProtoMessage() {}
 
 func (x *ShopView) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[44]
+	mi := &file_callme_v1_messages_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2633,7 +2715,7 @@ func (x *ShopView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopView.ProtoReflect.Descriptor instead.
 func (*ShopView) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{44}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ShopView) GetShopId() int64 {
@@ -2703,7 +2785,7 @@ type ShopSnapshot struct {
 
 func (x *ShopSnapshot) Reset() {
 	*x = ShopSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[45]
+	mi := &file_callme_v1_messages_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2715,7 +2797,7 @@ func (x *ShopSnapshot) String() string {
 func (*ShopSnapshot) ProtoMessage() {}
 
 func (x *ShopSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[45]
+	mi := &file_callme_v1_messages_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2728,7 +2810,7 @@ func (x *ShopSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopSnapshot.ProtoReflect.Descriptor instead.
 func (*ShopSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{45}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ShopSnapshot) GetShopId() int64 {
@@ -2856,7 +2938,7 @@ type VoiceSetting struct {
 
 func (x *VoiceSetting) Reset() {
 	*x = VoiceSetting{}
-	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2868,7 +2950,7 @@ func (x *VoiceSetting) String() string {
 func (*VoiceSetting) ProtoMessage() {}
 
 func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2881,7 +2963,7 @@ func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoiceSetting.ProtoReflect.Descriptor instead.
 func (*VoiceSetting) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{46}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *VoiceSetting) GetSpd() int32 {
@@ -2922,7 +3004,7 @@ type SetVoice struct {
 
 func (x *SetVoice) Reset() {
 	*x = SetVoice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2934,7 +3016,7 @@ func (x *SetVoice) String() string {
 func (*SetVoice) ProtoMessage() {}
 
 func (x *SetVoice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2947,7 +3029,7 @@ func (x *SetVoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVoice.ProtoReflect.Descriptor instead.
 func (*SetVoice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{47}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetVoice) GetOpenid() string {
@@ -2973,7 +3055,7 @@ type VoiceSet struct {
 
 func (x *VoiceSet) Reset() {
 	*x = VoiceSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2985,7 +3067,7 @@ func (x *VoiceSet) String() string {
 func (*VoiceSet) ProtoMessage() {}
 
 func (x *VoiceSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2998,7 +3080,7 @@ func (x *VoiceSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoiceSet.ProtoReflect.Descriptor instead.
 func (*VoiceSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *VoiceSet) GetVoice() *VoiceSetting {
@@ -3017,7 +3099,7 @@ type PublishShop struct {
 
 func (x *PublishShop) Reset() {
 	*x = PublishShop{}
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3029,7 +3111,7 @@ func (x *PublishShop) String() string {
 func (*PublishShop) ProtoMessage() {}
 
 func (x *PublishShop) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3042,7 +3124,7 @@ func (x *PublishShop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishShop.ProtoReflect.Descriptor instead.
 func (*PublishShop) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *PublishShop) GetShop() *ShopView {
@@ -3060,7 +3142,7 @@ type ListShopViews struct {
 
 func (x *ListShopViews) Reset() {
 	*x = ListShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3072,7 +3154,7 @@ func (x *ListShopViews) String() string {
 func (*ListShopViews) ProtoMessage() {}
 
 func (x *ListShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3085,7 +3167,7 @@ func (x *ListShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShopViews.ProtoReflect.Descriptor instead.
 func (*ListShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
 }
 
 type ShopViews struct {
@@ -3097,7 +3179,7 @@ type ShopViews struct {
 
 func (x *ShopViews) Reset() {
 	*x = ShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3109,7 +3191,7 @@ func (x *ShopViews) String() string {
 func (*ShopViews) ProtoMessage() {}
 
 func (x *ShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3122,7 +3204,7 @@ func (x *ShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopViews.ProtoReflect.Descriptor instead.
 func (*ShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ShopViews) GetList() []*ShopView {
@@ -3141,7 +3223,7 @@ type CreateOrder struct {
 
 func (x *CreateOrder) Reset() {
 	*x = CreateOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3153,7 +3235,7 @@ func (x *CreateOrder) String() string {
 func (*CreateOrder) ProtoMessage() {}
 
 func (x *CreateOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3166,7 +3248,7 @@ func (x *CreateOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrder.ProtoReflect.Descriptor instead.
 func (*CreateOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CreateOrder) GetOrder() *Order {
@@ -3185,7 +3267,7 @@ type OrderCreated struct {
 
 func (x *OrderCreated) Reset() {
 	*x = OrderCreated{}
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3197,7 +3279,7 @@ func (x *OrderCreated) String() string {
 func (*OrderCreated) ProtoMessage() {}
 
 func (x *OrderCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3210,7 +3292,7 @@ func (x *OrderCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderCreated.ProtoReflect.Descriptor instead.
 func (*OrderCreated) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *OrderCreated) GetOrder() *Order {
@@ -3229,7 +3311,7 @@ type PrepayIssued struct {
 
 func (x *PrepayIssued) Reset() {
 	*x = PrepayIssued{}
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3241,7 +3323,7 @@ func (x *PrepayIssued) String() string {
 func (*PrepayIssued) ProtoMessage() {}
 
 func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3254,7 +3336,7 @@ func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayIssued.ProtoReflect.Descriptor instead.
 func (*PrepayIssued) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *PrepayIssued) GetPrepayId() string {
@@ -3279,7 +3361,7 @@ type PayParams struct {
 
 func (x *PayParams) Reset() {
 	*x = PayParams{}
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3291,7 +3373,7 @@ func (x *PayParams) String() string {
 func (*PayParams) ProtoMessage() {}
 
 func (x *PayParams) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3304,7 +3386,7 @@ func (x *PayParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayParams.ProtoReflect.Descriptor instead.
 func (*PayParams) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *PayParams) GetOrderId() string {
@@ -3367,7 +3449,7 @@ type PrepayResult struct {
 
 func (x *PrepayResult) Reset() {
 	*x = PrepayResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3379,7 +3461,7 @@ func (x *PrepayResult) String() string {
 func (*PrepayResult) ProtoMessage() {}
 
 func (x *PrepayResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3392,7 +3474,7 @@ func (x *PrepayResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayResult.ProtoReflect.Descriptor instead.
 func (*PrepayResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *PrepayResult) GetPrepayId() string {
@@ -3419,7 +3501,7 @@ type PaymentNotice struct {
 
 func (x *PaymentNotice) Reset() {
 	*x = PaymentNotice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3431,7 +3513,7 @@ func (x *PaymentNotice) String() string {
 func (*PaymentNotice) ProtoMessage() {}
 
 func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3444,7 +3526,7 @@ func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentNotice.ProtoReflect.Descriptor instead.
 func (*PaymentNotice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *PaymentNotice) GetOrderId() string {
@@ -3471,7 +3553,7 @@ type NoticeResult struct {
 
 func (x *NoticeResult) Reset() {
 	*x = NoticeResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3483,7 +3565,7 @@ func (x *NoticeResult) String() string {
 func (*NoticeResult) ProtoMessage() {}
 
 func (x *NoticeResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3496,7 +3578,7 @@ func (x *NoticeResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NoticeResult.ProtoReflect.Descriptor instead.
 func (*NoticeResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *NoticeResult) GetOk() bool {
@@ -3526,7 +3608,7 @@ type OrderPaid struct {
 
 func (x *OrderPaid) Reset() {
 	*x = OrderPaid{}
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3538,7 +3620,7 @@ func (x *OrderPaid) String() string {
 func (*OrderPaid) ProtoMessage() {}
 
 func (x *OrderPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3551,7 +3633,7 @@ func (x *OrderPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderPaid.ProtoReflect.Descriptor instead.
 func (*OrderPaid) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *OrderPaid) GetNumber() int64 {
@@ -3601,7 +3683,7 @@ type MarkOrder struct {
 
 func (x *MarkOrder) Reset() {
 	*x = MarkOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3613,7 +3695,7 @@ func (x *MarkOrder) String() string {
 func (*MarkOrder) ProtoMessage() {}
 
 func (x *MarkOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3626,7 +3708,7 @@ func (x *MarkOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOrder.ProtoReflect.Descriptor instead.
 func (*MarkOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *MarkOrder) GetAction() string {
@@ -3660,7 +3742,7 @@ type OrderMarked struct {
 
 func (x *OrderMarked) Reset() {
 	*x = OrderMarked{}
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3672,7 +3754,7 @@ func (x *OrderMarked) String() string {
 func (*OrderMarked) ProtoMessage() {}
 
 func (x *OrderMarked) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3685,7 +3767,7 @@ func (x *OrderMarked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderMarked.ProtoReflect.Descriptor instead.
 func (*OrderMarked) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *OrderMarked) GetAction() string {
@@ -3710,7 +3792,7 @@ type GetOrder struct {
 
 func (x *GetOrder) Reset() {
 	*x = GetOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3722,7 +3804,7 @@ func (x *GetOrder) String() string {
 func (*GetOrder) ProtoMessage() {}
 
 func (x *GetOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3735,7 +3817,7 @@ func (x *GetOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrder.ProtoReflect.Descriptor instead.
 func (*GetOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
 }
 
 type UserPlaceOrder struct {
@@ -3749,7 +3831,7 @@ type UserPlaceOrder struct {
 
 func (x *UserPlaceOrder) Reset() {
 	*x = UserPlaceOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3761,7 +3843,7 @@ func (x *UserPlaceOrder) String() string {
 func (*UserPlaceOrder) ProtoMessage() {}
 
 func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3774,7 +3856,7 @@ func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserPlaceOrder.ProtoReflect.Descriptor instead.
 func (*UserPlaceOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *UserPlaceOrder) GetOpenid() string {
@@ -3807,7 +3889,7 @@ type OrderAdded struct {
 
 func (x *OrderAdded) Reset() {
 	*x = OrderAdded{}
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3819,7 +3901,7 @@ func (x *OrderAdded) String() string {
 func (*OrderAdded) ProtoMessage() {}
 
 func (x *OrderAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3832,7 +3914,7 @@ func (x *OrderAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAdded.ProtoReflect.Descriptor instead.
 func (*OrderAdded) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *OrderAdded) GetOrderId() string {
@@ -3851,7 +3933,7 @@ type OrderChanged struct {
 
 func (x *OrderChanged) Reset() {
 	*x = OrderChanged{}
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3863,7 +3945,7 @@ func (x *OrderChanged) String() string {
 func (*OrderChanged) ProtoMessage() {}
 
 func (x *OrderChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3876,7 +3958,7 @@ func (x *OrderChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderChanged.ProtoReflect.Descriptor instead.
 func (*OrderChanged) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *OrderChanged) GetOrder() *Order {
@@ -3898,7 +3980,7 @@ type ListOrders struct {
 
 func (x *ListOrders) Reset() {
 	*x = ListOrders{}
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3910,7 +3992,7 @@ func (x *ListOrders) String() string {
 func (*ListOrders) ProtoMessage() {}
 
 func (x *ListOrders) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3923,7 +4005,7 @@ func (x *ListOrders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrders.ProtoReflect.Descriptor instead.
 func (*ListOrders) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListOrders) GetOpenOnly() bool {
@@ -3958,7 +4040,7 @@ type OrderList struct {
 
 func (x *OrderList) Reset() {
 	*x = OrderList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3970,7 +4052,7 @@ func (x *OrderList) String() string {
 func (*OrderList) ProtoMessage() {}
 
 func (x *OrderList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3983,7 +4065,7 @@ func (x *OrderList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderList.ProtoReflect.Descriptor instead.
 func (*OrderList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *OrderList) GetList() []*Order {
@@ -4009,7 +4091,7 @@ type UserSnapshot struct {
 
 func (x *UserSnapshot) Reset() {
 	*x = UserSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4021,7 +4103,7 @@ func (x *UserSnapshot) String() string {
 func (*UserSnapshot) ProtoMessage() {}
 
 func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4034,7 +4116,7 @@ func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserSnapshot.ProtoReflect.Descriptor instead.
 func (*UserSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *UserSnapshot) GetOrderIds() []string {
@@ -4053,7 +4135,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4065,7 +4147,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4078,7 +4160,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *Frame) GetData() []byte {
@@ -4096,7 +4178,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4108,7 +4190,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4121,7 +4203,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
 }
 
 type SocketClosed struct {
@@ -4132,7 +4214,7 @@ type SocketClosed struct {
 
 func (x *SocketClosed) Reset() {
 	*x = SocketClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4144,7 +4226,7 @@ func (x *SocketClosed) String() string {
 func (*SocketClosed) ProtoMessage() {}
 
 func (x *SocketClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4157,7 +4239,7 @@ func (x *SocketClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocketClosed.ProtoReflect.Descriptor instead.
 func (*SocketClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
 }
 
 type Register struct {
@@ -4171,7 +4253,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4183,7 +4265,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4196,7 +4278,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *Register) GetOpenid() string {
@@ -4230,7 +4312,7 @@ type Unregister struct {
 
 func (x *Unregister) Reset() {
 	*x = Unregister{}
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4242,7 +4324,7 @@ func (x *Unregister) String() string {
 func (*Unregister) ProtoMessage() {}
 
 func (x *Unregister) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4255,7 +4337,7 @@ func (x *Unregister) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unregister.ProtoReflect.Descriptor instead.
 func (*Unregister) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *Unregister) GetOpenid() string {
@@ -4284,7 +4366,7 @@ type PushToUser struct {
 
 func (x *PushToUser) Reset() {
 	*x = PushToUser{}
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4296,7 +4378,7 @@ func (x *PushToUser) String() string {
 func (*PushToUser) ProtoMessage() {}
 
 func (x *PushToUser) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4309,7 +4391,7 @@ func (x *PushToUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushToUser.ProtoReflect.Descriptor instead.
 func (*PushToUser) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *PushToUser) GetOpenid() string {
@@ -4344,7 +4426,7 @@ type Push struct {
 
 func (x *Push) Reset() {
 	*x = Push{}
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4356,7 +4438,7 @@ func (x *Push) String() string {
 func (*Push) ProtoMessage() {}
 
 func (x *Push) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4369,7 +4451,7 @@ func (x *Push) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Push.ProtoReflect.Descriptor instead.
 func (*Push) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *Push) GetData() []byte {
@@ -4396,7 +4478,7 @@ type CloseSocket struct {
 
 func (x *CloseSocket) Reset() {
 	*x = CloseSocket{}
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4408,7 +4490,7 @@ func (x *CloseSocket) String() string {
 func (*CloseSocket) ProtoMessage() {}
 
 func (x *CloseSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4421,7 +4503,7 @@ func (x *CloseSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSocket.ProtoReflect.Descriptor instead.
 func (*CloseSocket) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *CloseSocket) GetCode() int32 {
@@ -4447,7 +4529,7 @@ type Tick struct {
 
 func (x *Tick) Reset() {
 	*x = Tick{}
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4459,7 +4541,7 @@ func (x *Tick) String() string {
 func (*Tick) ProtoMessage() {}
 
 func (x *Tick) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4472,7 +4554,7 @@ func (x *Tick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tick.ProtoReflect.Descriptor instead.
 func (*Tick) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
 }
 
 // CloseOrder closes an unpaid order: a customer's request (openid set) or
@@ -4487,7 +4569,7 @@ type CloseOrder struct {
 
 func (x *CloseOrder) Reset() {
 	*x = CloseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4499,7 +4581,7 @@ func (x *CloseOrder) String() string {
 func (*CloseOrder) ProtoMessage() {}
 
 func (x *CloseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4512,7 +4594,7 @@ func (x *CloseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseOrder.ProtoReflect.Descriptor instead.
 func (*CloseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *CloseOrder) GetOpenid() string {
@@ -4538,7 +4620,7 @@ type ReleaseOrder struct {
 
 func (x *ReleaseOrder) Reset() {
 	*x = ReleaseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4550,7 +4632,7 @@ func (x *ReleaseOrder) String() string {
 func (*ReleaseOrder) ProtoMessage() {}
 
 func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4563,7 +4645,7 @@ func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseOrder.ProtoReflect.Descriptor instead.
 func (*ReleaseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ReleaseOrder) GetOrderId() string {
@@ -4583,7 +4665,7 @@ type OrderReleased struct {
 
 func (x *OrderReleased) Reset() {
 	*x = OrderReleased{}
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4595,7 +4677,7 @@ func (x *OrderReleased) String() string {
 func (*OrderReleased) ProtoMessage() {}
 
 func (x *OrderReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4608,7 +4690,7 @@ func (x *OrderReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReleased.ProtoReflect.Descriptor instead.
 func (*OrderReleased) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *OrderReleased) GetOrderId() string {
@@ -4635,7 +4717,7 @@ type OrderClosed struct {
 
 func (x *OrderClosed) Reset() {
 	*x = OrderClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4647,7 +4729,7 @@ func (x *OrderClosed) String() string {
 func (*OrderClosed) ProtoMessage() {}
 
 func (x *OrderClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4660,7 +4742,7 @@ func (x *OrderClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderClosed.ProtoReflect.Descriptor instead.
 func (*OrderClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *OrderClosed) GetAt() int64 {
@@ -4690,7 +4772,7 @@ type OrderAlerted struct {
 
 func (x *OrderAlerted) Reset() {
 	*x = OrderAlerted{}
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4702,7 +4784,7 @@ func (x *OrderAlerted) String() string {
 func (*OrderAlerted) ProtoMessage() {}
 
 func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4715,7 +4797,7 @@ func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAlerted.ProtoReflect.Descriptor instead.
 func (*OrderAlerted) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *OrderAlerted) GetTransactionId() string {
@@ -4752,7 +4834,7 @@ type Payout struct {
 
 func (x *Payout) Reset() {
 	*x = Payout{}
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4764,7 +4846,7 @@ func (x *Payout) String() string {
 func (*Payout) ProtoMessage() {}
 
 func (x *Payout) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4777,7 +4859,7 @@ func (x *Payout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Payout.ProtoReflect.Descriptor instead.
 func (*Payout) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *Payout) GetRequestId() string {
@@ -4826,7 +4908,7 @@ type CashOut struct {
 
 func (x *CashOut) Reset() {
 	*x = CashOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4838,7 +4920,7 @@ func (x *CashOut) String() string {
 func (*CashOut) ProtoMessage() {}
 
 func (x *CashOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4851,7 +4933,7 @@ func (x *CashOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashOut.ProtoReflect.Descriptor instead.
 func (*CashOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *CashOut) GetOpenid() string {
@@ -4884,7 +4966,7 @@ type CashedOut struct {
 
 func (x *CashedOut) Reset() {
 	*x = CashedOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4896,7 +4978,7 @@ func (x *CashedOut) String() string {
 func (*CashedOut) ProtoMessage() {}
 
 func (x *CashedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4909,7 +4991,7 @@ func (x *CashedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashedOut.ProtoReflect.Descriptor instead.
 func (*CashedOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *CashedOut) GetPayout() *Payout {
@@ -4928,7 +5010,7 @@ type GetBalance struct {
 
 func (x *GetBalance) Reset() {
 	*x = GetBalance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4940,7 +5022,7 @@ func (x *GetBalance) String() string {
 func (*GetBalance) ProtoMessage() {}
 
 func (x *GetBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4953,7 +5035,7 @@ func (x *GetBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBalance.ProtoReflect.Descriptor instead.
 func (*GetBalance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *GetBalance) GetOpenid() string {
@@ -4974,7 +5056,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4986,7 +5068,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4999,7 +5081,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *Balance) GetBalance() int64 {
@@ -5033,7 +5115,7 @@ type SetPaused struct {
 
 func (x *SetPaused) Reset() {
 	*x = SetPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5045,7 +5127,7 @@ func (x *SetPaused) String() string {
 func (*SetPaused) ProtoMessage() {}
 
 func (x *SetPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5058,7 +5140,7 @@ func (x *SetPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPaused.ProtoReflect.Descriptor instead.
 func (*SetPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *SetPaused) GetOpenid() string {
@@ -5084,7 +5166,7 @@ type ShopPaused struct {
 
 func (x *ShopPaused) Reset() {
 	*x = ShopPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5096,7 +5178,7 @@ func (x *ShopPaused) String() string {
 func (*ShopPaused) ProtoMessage() {}
 
 func (x *ShopPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5109,7 +5191,7 @@ func (x *ShopPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopPaused.ProtoReflect.Descriptor instead.
 func (*ShopPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ShopPaused) GetPaused() bool {
@@ -5128,7 +5210,7 @@ type Positions struct {
 
 func (x *Positions) Reset() {
 	*x = Positions{}
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5140,7 +5222,7 @@ func (x *Positions) String() string {
 func (*Positions) ProtoMessage() {}
 
 func (x *Positions) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5153,7 +5235,7 @@ func (x *Positions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Positions.ProtoReflect.Descriptor instead.
 func (*Positions) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *Positions) GetOrderIds() []string {
@@ -5172,7 +5254,7 @@ type PositionList struct {
 
 func (x *PositionList) Reset() {
 	*x = PositionList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5184,7 +5266,7 @@ func (x *PositionList) String() string {
 func (*PositionList) ProtoMessage() {}
 
 func (x *PositionList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5197,7 +5279,7 @@ func (x *PositionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PositionList.ProtoReflect.Descriptor instead.
 func (*PositionList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *PositionList) GetList() []*Order {
@@ -5217,7 +5299,7 @@ type SessionsTouched struct {
 
 func (x *SessionsTouched) Reset() {
 	*x = SessionsTouched{}
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5229,7 +5311,7 @@ func (x *SessionsTouched) String() string {
 func (*SessionsTouched) ProtoMessage() {}
 
 func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5242,7 +5324,7 @@ func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsTouched.ProtoReflect.Descriptor instead.
 func (*SessionsTouched) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *SessionsTouched) GetSessionIds() []string {
@@ -5268,7 +5350,7 @@ type CloseSession struct {
 
 func (x *CloseSession) Reset() {
 	*x = CloseSession{}
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5280,7 +5362,7 @@ func (x *CloseSession) String() string {
 func (*CloseSession) ProtoMessage() {}
 
 func (x *CloseSession) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5293,7 +5375,7 @@ func (x *CloseSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSession.ProtoReflect.Descriptor instead.
 func (*CloseSession) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *CloseSession) GetSessionId() string {
@@ -5312,7 +5394,7 @@ type SessionClosed struct {
 
 func (x *SessionClosed) Reset() {
 	*x = SessionClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5324,7 +5406,7 @@ func (x *SessionClosed) String() string {
 func (*SessionClosed) ProtoMessage() {}
 
 func (x *SessionClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5337,7 +5419,7 @@ func (x *SessionClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionClosed.ProtoReflect.Descriptor instead.
 func (*SessionClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *SessionClosed) GetSessionId() string {
@@ -5358,7 +5440,7 @@ type CloseSessionSockets struct {
 
 func (x *CloseSessionSockets) Reset() {
 	*x = CloseSessionSockets{}
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5370,7 +5452,7 @@ func (x *CloseSessionSockets) String() string {
 func (*CloseSessionSockets) ProtoMessage() {}
 
 func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5383,7 +5465,7 @@ func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionSockets.ProtoReflect.Descriptor instead.
 func (*CloseSessionSockets) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *CloseSessionSockets) GetOpenid() string {
@@ -5408,7 +5490,7 @@ type ListAlerts struct {
 
 func (x *ListAlerts) Reset() {
 	*x = ListAlerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5420,7 +5502,7 @@ func (x *ListAlerts) String() string {
 func (*ListAlerts) ProtoMessage() {}
 
 func (x *ListAlerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5433,7 +5515,7 @@ func (x *ListAlerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlerts.ProtoReflect.Descriptor instead.
 func (*ListAlerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
 }
 
 type Alerts struct {
@@ -5445,7 +5527,7 @@ type Alerts struct {
 
 func (x *Alerts) Reset() {
 	*x = Alerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5457,7 +5539,7 @@ func (x *Alerts) String() string {
 func (*Alerts) ProtoMessage() {}
 
 func (x *Alerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5470,7 +5552,7 @@ func (x *Alerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alerts.ProtoReflect.Descriptor instead.
 func (*Alerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *Alerts) GetOrderIds() []string {
@@ -5489,7 +5571,7 @@ type AlertRaised struct {
 
 func (x *AlertRaised) Reset() {
 	*x = AlertRaised{}
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5501,7 +5583,7 @@ func (x *AlertRaised) String() string {
 func (*AlertRaised) ProtoMessage() {}
 
 func (x *AlertRaised) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5514,7 +5596,7 @@ func (x *AlertRaised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertRaised.ProtoReflect.Descriptor instead.
 func (*AlertRaised) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *AlertRaised) GetOrderId() string {
@@ -5537,7 +5619,7 @@ type StorePicture struct {
 
 func (x *StorePicture) Reset() {
 	*x = StorePicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5549,7 +5631,7 @@ func (x *StorePicture) String() string {
 func (*StorePicture) ProtoMessage() {}
 
 func (x *StorePicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5562,7 +5644,7 @@ func (x *StorePicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePicture.ProtoReflect.Descriptor instead.
 func (*StorePicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *StorePicture) GetContentType() string {
@@ -5590,7 +5672,7 @@ type PictureStored struct {
 
 func (x *PictureStored) Reset() {
 	*x = PictureStored{}
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5602,7 +5684,7 @@ func (x *PictureStored) String() string {
 func (*PictureStored) ProtoMessage() {}
 
 func (x *PictureStored) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5615,7 +5697,7 @@ func (x *PictureStored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PictureStored.ProtoReflect.Descriptor instead.
 func (*PictureStored) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *PictureStored) GetContentType() string {
@@ -5642,7 +5724,7 @@ type GetPicture struct {
 
 func (x *GetPicture) Reset() {
 	*x = GetPicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5654,7 +5736,7 @@ func (x *GetPicture) String() string {
 func (*GetPicture) ProtoMessage() {}
 
 func (x *GetPicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5667,7 +5749,7 @@ func (x *GetPicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPicture.ProtoReflect.Descriptor instead.
 func (*GetPicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
 }
 
 type Picture struct {
@@ -5680,7 +5762,7 @@ type Picture struct {
 
 func (x *Picture) Reset() {
 	*x = Picture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5692,7 +5774,7 @@ func (x *Picture) String() string {
 func (*Picture) ProtoMessage() {}
 
 func (x *Picture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5705,7 +5787,7 @@ func (x *Picture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Picture.ProtoReflect.Descriptor instead.
 func (*Picture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Picture) GetContentType() string {
@@ -5732,7 +5814,7 @@ type SetAds struct {
 
 func (x *SetAds) Reset() {
 	*x = SetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5744,7 +5826,7 @@ func (x *SetAds) String() string {
 func (*SetAds) ProtoMessage() {}
 
 func (x *SetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5757,7 +5839,7 @@ func (x *SetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAds.ProtoReflect.Descriptor instead.
 func (*SetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *SetAds) GetPicIds() []string {
@@ -5776,7 +5858,7 @@ type AdsSet struct {
 
 func (x *AdsSet) Reset() {
 	*x = AdsSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5788,7 +5870,7 @@ func (x *AdsSet) String() string {
 func (*AdsSet) ProtoMessage() {}
 
 func (x *AdsSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5801,7 +5883,7 @@ func (x *AdsSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdsSet.ProtoReflect.Descriptor instead.
 func (*AdsSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *AdsSet) GetPicIds() []string {
@@ -5819,7 +5901,7 @@ type GetAds struct {
 
 func (x *GetAds) Reset() {
 	*x = GetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5831,7 +5913,7 @@ func (x *GetAds) String() string {
 func (*GetAds) ProtoMessage() {}
 
 func (x *GetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5844,7 +5926,7 @@ func (x *GetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAds.ProtoReflect.Descriptor instead.
 func (*GetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
 }
 
 type Ads struct {
@@ -5856,7 +5938,7 @@ type Ads struct {
 
 func (x *Ads) Reset() {
 	*x = Ads{}
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5868,7 +5950,7 @@ func (x *Ads) String() string {
 func (*Ads) ProtoMessage() {}
 
 func (x *Ads) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5881,7 +5963,7 @@ func (x *Ads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ads.ProtoReflect.Descriptor instead.
 func (*Ads) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *Ads) GetPicIds() []string {
@@ -5900,7 +5982,7 @@ type SiteSnapshot struct {
 
 func (x *SiteSnapshot) Reset() {
 	*x = SiteSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5912,7 +5994,7 @@ func (x *SiteSnapshot) String() string {
 func (*SiteSnapshot) ProtoMessage() {}
 
 func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5925,7 +6007,7 @@ func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteSnapshot.ProtoReflect.Descriptor instead.
 func (*SiteSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *SiteSnapshot) GetAdPicIds() []string {
@@ -5947,7 +6029,7 @@ type ListProductsBought struct {
 
 func (x *ListProductsBought) Reset() {
 	*x = ListProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5959,7 +6041,7 @@ func (x *ListProductsBought) String() string {
 func (*ListProductsBought) ProtoMessage() {}
 
 func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5972,7 +6054,7 @@ func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsBought.ProtoReflect.Descriptor instead.
 func (*ListProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *ListProductsBought) GetLimit() int32 {
@@ -5991,7 +6073,7 @@ type ProductsBought struct {
 
 func (x *ProductsBought) Reset() {
 	*x = ProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6003,7 +6085,7 @@ func (x *ProductsBought) String() string {
 func (*ProductsBought) ProtoMessage() {}
 
 func (x *ProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6016,7 +6098,7 @@ func (x *ProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductsBought.ProtoReflect.Descriptor instead.
 func (*ProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *ProductsBought) GetList() []*Item {
@@ -6039,7 +6121,7 @@ type RandomProducts struct {
 
 func (x *RandomProducts) Reset() {
 	*x = RandomProducts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6051,7 +6133,7 @@ func (x *RandomProducts) String() string {
 func (*RandomProducts) ProtoMessage() {}
 
 func (x *RandomProducts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6064,7 +6146,7 @@ func (x *RandomProducts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RandomProducts.ProtoReflect.Descriptor instead.
 func (*RandomProducts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *RandomProducts) GetCount() int32 {
@@ -6092,7 +6174,7 @@ type ProductPicks struct {
 
 func (x *ProductPicks) Reset() {
 	*x = ProductPicks{}
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6104,7 +6186,7 @@ func (x *ProductPicks) String() string {
 func (*ProductPicks) ProtoMessage() {}
 
 func (x *ProductPicks) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6117,7 +6199,7 @@ func (x *ProductPicks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductPicks.ProtoReflect.Descriptor instead.
 func (*ProductPicks) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *ProductPicks) GetRandom() []*Product {
@@ -6286,7 +6368,10 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x05items\x18\x03 \x03(\v2\x0f.callme.v1.ItemR\x05items\x12\x1b\n" +
 	"\ttotal_fee\x18\x04 \x01(\x03R\btotalFee\x12\x0e\n" +
 	"\x02at\x18\x05 \x01(\x03R\x02at\x12\x19\n" +
-	"\blast_seq\x18\x06 \x01(\x03R\alastSeq\"5\n" +
+	"\blast_seq\x18\x06 \x01(\x03R\alastSeq\"\x13\n" +
+	"\x11FlushReservations\"H\n" +
+	"\rReservedBatch\x127\n" +
+	"\freservations\x18\x01 \x03(\v2\x13.callme.v1.ReservedR\freservations\"5\n" +
 	"\vReservation\x12&\n" +
 	"\x05order\x18\x01 \x01(\v2\x10.callme.v1.OrderR\x05order\")\n" +
 	"\fAssignNumber\x12\x19\n" +
@@ -6565,7 +6650,7 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 113)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 115)
 var file_callme_v1_messages_proto_goTypes = []any{
 	(*Failure)(nil),             // 0: callme.v1.Failure
 	(*Ok)(nil),                  // 1: callme.v1.Ok
@@ -6601,85 +6686,87 @@ var file_callme_v1_messages_proto_goTypes = []any{
 	(*Products)(nil),            // 31: callme.v1.Products
 	(*ReserveOrder)(nil),        // 32: callme.v1.ReserveOrder
 	(*Reserved)(nil),            // 33: callme.v1.Reserved
-	(*Reservation)(nil),         // 34: callme.v1.Reservation
-	(*AssignNumber)(nil),        // 35: callme.v1.AssignNumber
-	(*FlushNumbers)(nil),        // 36: callme.v1.FlushNumbers
-	(*NumberEntry)(nil),         // 37: callme.v1.NumberEntry
-	(*NumbersAssigned)(nil),     // 38: callme.v1.NumbersAssigned
-	(*Numbered)(nil),            // 39: callme.v1.Numbered
-	(*QueueAction)(nil),         // 40: callme.v1.QueueAction
-	(*QueueMoved)(nil),          // 41: callme.v1.QueueMoved
-	(*GetQueue)(nil),            // 42: callme.v1.GetQueue
-	(*Queue)(nil),               // 43: callme.v1.Queue
-	(*ShopView)(nil),            // 44: callme.v1.ShopView
-	(*ShopSnapshot)(nil),        // 45: callme.v1.ShopSnapshot
-	(*VoiceSetting)(nil),        // 46: callme.v1.VoiceSetting
-	(*SetVoice)(nil),            // 47: callme.v1.SetVoice
-	(*VoiceSet)(nil),            // 48: callme.v1.VoiceSet
-	(*PublishShop)(nil),         // 49: callme.v1.PublishShop
-	(*ListShopViews)(nil),       // 50: callme.v1.ListShopViews
-	(*ShopViews)(nil),           // 51: callme.v1.ShopViews
-	(*CreateOrder)(nil),         // 52: callme.v1.CreateOrder
-	(*OrderCreated)(nil),        // 53: callme.v1.OrderCreated
-	(*PrepayIssued)(nil),        // 54: callme.v1.PrepayIssued
-	(*PayParams)(nil),           // 55: callme.v1.PayParams
-	(*PrepayResult)(nil),        // 56: callme.v1.PrepayResult
-	(*PaymentNotice)(nil),       // 57: callme.v1.PaymentNotice
-	(*NoticeResult)(nil),        // 58: callme.v1.NoticeResult
-	(*OrderPaid)(nil),           // 59: callme.v1.OrderPaid
-	(*MarkOrder)(nil),           // 60: callme.v1.MarkOrder
-	(*OrderMarked)(nil),         // 61: callme.v1.OrderMarked
-	(*GetOrder)(nil),            // 62: callme.v1.GetOrder
-	(*UserPlaceOrder)(nil),      // 63: callme.v1.UserPlaceOrder
-	(*OrderAdded)(nil),          // 64: callme.v1.OrderAdded
-	(*OrderChanged)(nil),        // 65: callme.v1.OrderChanged
-	(*ListOrders)(nil),          // 66: callme.v1.ListOrders
-	(*OrderList)(nil),           // 67: callme.v1.OrderList
-	(*UserSnapshot)(nil),        // 68: callme.v1.UserSnapshot
-	(*Frame)(nil),               // 69: callme.v1.Frame
-	(*Heartbeat)(nil),           // 70: callme.v1.Heartbeat
-	(*SocketClosed)(nil),        // 71: callme.v1.SocketClosed
-	(*Register)(nil),            // 72: callme.v1.Register
-	(*Unregister)(nil),          // 73: callme.v1.Unregister
-	(*PushToUser)(nil),          // 74: callme.v1.PushToUser
-	(*Push)(nil),                // 75: callme.v1.Push
-	(*CloseSocket)(nil),         // 76: callme.v1.CloseSocket
-	(*Tick)(nil),                // 77: callme.v1.Tick
-	(*CloseOrder)(nil),          // 78: callme.v1.CloseOrder
-	(*ReleaseOrder)(nil),        // 79: callme.v1.ReleaseOrder
-	(*OrderReleased)(nil),       // 80: callme.v1.OrderReleased
-	(*OrderClosed)(nil),         // 81: callme.v1.OrderClosed
-	(*OrderAlerted)(nil),        // 82: callme.v1.OrderAlerted
-	(*Payout)(nil),              // 83: callme.v1.Payout
-	(*CashOut)(nil),             // 84: callme.v1.CashOut
-	(*CashedOut)(nil),           // 85: callme.v1.CashedOut
-	(*GetBalance)(nil),          // 86: callme.v1.GetBalance
-	(*Balance)(nil),             // 87: callme.v1.Balance
-	(*SetPaused)(nil),           // 88: callme.v1.SetPaused
-	(*ShopPaused)(nil),          // 89: callme.v1.ShopPaused
-	(*Positions)(nil),           // 90: callme.v1.Positions
-	(*PositionList)(nil),        // 91: callme.v1.PositionList
-	(*SessionsTouched)(nil),     // 92: callme.v1.SessionsTouched
-	(*CloseSession)(nil),        // 93: callme.v1.CloseSession
-	(*SessionClosed)(nil),       // 94: callme.v1.SessionClosed
-	(*CloseSessionSockets)(nil), // 95: callme.v1.CloseSessionSockets
-	(*ListAlerts)(nil),          // 96: callme.v1.ListAlerts
-	(*Alerts)(nil),              // 97: callme.v1.Alerts
-	(*AlertRaised)(nil),         // 98: callme.v1.AlertRaised
-	(*StorePicture)(nil),        // 99: callme.v1.StorePicture
-	(*PictureStored)(nil),       // 100: callme.v1.PictureStored
-	(*GetPicture)(nil),          // 101: callme.v1.GetPicture
-	(*Picture)(nil),             // 102: callme.v1.Picture
-	(*SetAds)(nil),              // 103: callme.v1.SetAds
-	(*AdsSet)(nil),              // 104: callme.v1.AdsSet
-	(*GetAds)(nil),              // 105: callme.v1.GetAds
-	(*Ads)(nil),                 // 106: callme.v1.Ads
-	(*SiteSnapshot)(nil),        // 107: callme.v1.SiteSnapshot
-	(*ListProductsBought)(nil),  // 108: callme.v1.ListProductsBought
-	(*ProductsBought)(nil),      // 109: callme.v1.ProductsBought
-	(*RandomProducts)(nil),      // 110: callme.v1.RandomProducts
-	(*ProductPicks)(nil),        // 111: callme.v1.ProductPicks
-	nil,                         // 112: callme.v1.PaymentNotice.FieldsEntry
+	(*FlushReservations)(nil),   // 34: callme.v1.FlushReservations
+	(*ReservedBatch)(nil),       // 35: callme.v1.ReservedBatch
+	(*Reservation)(nil),         // 36: callme.v1.Reservation
+	(*AssignNumber)(nil),        // 37: callme.v1.AssignNumber
+	(*FlushNumbers)(nil),        // 38: callme.v1.FlushNumbers
+	(*NumberEntry)(nil),         // 39: callme.v1.NumberEntry
+	(*NumbersAssigned)(nil),     // 40: callme.v1.NumbersAssigned
+	(*Numbered)(nil),            // 41: callme.v1.Numbered
+	(*QueueAction)(nil),         // 42: callme.v1.QueueAction
+	(*QueueMoved)(nil),          // 43: callme.v1.QueueMoved
+	(*GetQueue)(nil),            // 44: callme.v1.GetQueue
+	(*Queue)(nil),               // 45: callme.v1.Queue
+	(*ShopView)(nil),            // 46: callme.v1.ShopView
+	(*ShopSnapshot)(nil),        // 47: callme.v1.ShopSnapshot
+	(*VoiceSetting)(nil),        // 48: callme.v1.VoiceSetting
+	(*SetVoice)(nil),            // 49: callme.v1.SetVoice
+	(*VoiceSet)(nil),            // 50: callme.v1.VoiceSet
+	(*PublishShop)(nil),         // 51: callme.v1.PublishShop
+	(*ListShopViews)(nil),       // 52: callme.v1.ListShopViews
+	(*ShopViews)(nil),           // 53: callme.v1.ShopViews
+	(*CreateOrder)(nil),         // 54: callme.v1.CreateOrder
+	(*OrderCreated)(nil),        // 55: callme.v1.OrderCreated
+	(*PrepayIssued)(nil),        // 56: callme.v1.PrepayIssued
+	(*PayParams)(nil),           // 57: callme.v1.PayParams
+	(*PrepayResult)(nil),        // 58: callme.v1.PrepayResult
+	(*PaymentNotice)(nil),       // 59: callme.v1.PaymentNotice
+	(*NoticeResult)(nil),        // 60: callme.v1.NoticeResult
+	(*OrderPaid)(nil),           // 61: callme.v1.OrderPaid
+	(*MarkOrder)(nil),           // 62: callme.v1.MarkOrder
+	(*OrderMarked)(nil),         // 63: callme.v1.OrderMarked
+	(*GetOrder)(nil),            // 64: callme.v1.GetOrder
+	(*UserPlaceOrder)(nil),      // 65: callme.v1.UserPlaceOrder
+	(*OrderAdded)(nil),          // 66: callme.v1.OrderAdded
+	(*OrderChanged)(nil),        // 67: callme.v1.OrderChanged
+	(*ListOrders)(nil),          // 68: callme.v1.ListOrders
+	(*OrderList)(nil),           // 69: callme.v1.OrderList
+	(*UserSnapshot)(nil),        // 70: callme.v1.UserSnapshot
+	(*Frame)(nil),               // 71: callme.v1.Frame
+	(*Heartbeat)(nil),           // 72: callme.v1.Heartbeat
+	(*SocketClosed)(nil),        // 73: callme.v1.SocketClosed
+	(*Register)(nil),            // 74: callme.v1.Register
+	(*Unregister)(nil),          // 75: callme.v1.Unregister
+	(*PushToUser)(nil),          // 76: callme.v1.PushToUser
+	(*Push)(nil),                // 77: callme.v1.Push
+	(*CloseSocket)(nil),         // 78: callme.v1.CloseSocket
+	(*Tick)(nil),                // 79: callme.v1.Tick
+	(*CloseOrder)(nil),          // 80: callme.v1.CloseOrder
+	(*ReleaseOrder)(nil),        // 81: callme.v1.ReleaseOrder
+	(*OrderReleased)(nil),       // 82: callme.v1.OrderReleased
+	(*OrderClosed)(nil),         // 83: callme.v1.OrderClosed
+	(*OrderAlerted)(nil),        // 84: callme.v1.OrderAlerted
+	(*Payout)(nil),              // 85: callme.v1.Payout
+	(*CashOut)(nil),             // 86: callme.v1.CashOut
+	(*CashedOut)(nil),           // 87: callme.v1.CashedOut
+	(*GetBalance)(nil),          // 88: callme.v1.GetBalance
+	(*Balance)(nil),             // 89: callme.v1.Balance
+	(*SetPaused)(nil),           // 90: callme.v1.SetPaused
+	(*ShopPaused)(nil),          // 91: callme.v1.ShopPaused
+	(*Positions)(nil),           // 92: callme.v1.Positions
+	(*PositionList)(nil),        // 93: callme.v1.PositionList
+	(*SessionsTouched)(nil),     // 94: callme.v1.SessionsTouched
+	(*CloseSession)(nil),        // 95: callme.v1.CloseSession
+	(*SessionClosed)(nil),       // 96: callme.v1.SessionClosed
+	(*CloseSessionSockets)(nil), // 97: callme.v1.CloseSessionSockets
+	(*ListAlerts)(nil),          // 98: callme.v1.ListAlerts
+	(*Alerts)(nil),              // 99: callme.v1.Alerts
+	(*AlertRaised)(nil),         // 100: callme.v1.AlertRaised
+	(*StorePicture)(nil),        // 101: callme.v1.StorePicture
+	(*PictureStored)(nil),       // 102: callme.v1.PictureStored
+	(*GetPicture)(nil),          // 103: callme.v1.GetPicture
+	(*Picture)(nil),             // 104: callme.v1.Picture
+	(*SetAds)(nil),              // 105: callme.v1.SetAds
+	(*AdsSet)(nil),              // 106: callme.v1.AdsSet
+	(*GetAds)(nil),              // 107: callme.v1.GetAds
+	(*Ads)(nil),                 // 108: callme.v1.Ads
+	(*SiteSnapshot)(nil),        // 109: callme.v1.SiteSnapshot
+	(*ListProductsBought)(nil),  // 110: callme.v1.ListProductsBought
+	(*ProductsBought)(nil),      // 111: callme.v1.ProductsBought
+	(*RandomProducts)(nil),      // 112: callme.v1.RandomProducts
+	(*ProductPicks)(nil),        // 113: callme.v1.ProductPicks
+	nil,                         // 114: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
@@ -6692,40 +6779,41 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	4,   // 7: callme.v1.Products.list:type_name -> callme.v1.Product
 	3,   // 8: callme.v1.ReserveOrder.items:type_name -> callme.v1.Item
 	3,   // 9: callme.v1.Reserved.items:type_name -> callme.v1.Item
-	5,   // 10: callme.v1.Reservation.order:type_name -> callme.v1.Order
-	37,  // 11: callme.v1.NumbersAssigned.entries:type_name -> callme.v1.NumberEntry
-	5,   // 12: callme.v1.Queue.waiting:type_name -> callme.v1.Order
-	5,   // 13: callme.v1.Queue.called:type_name -> callme.v1.Order
-	5,   // 14: callme.v1.Queue.skipped:type_name -> callme.v1.Order
-	4,   // 15: callme.v1.ShopView.products:type_name -> callme.v1.Product
-	4,   // 16: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
-	5,   // 17: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
-	83,  // 18: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
-	46,  // 19: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
-	46,  // 20: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
-	46,  // 21: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
-	44,  // 22: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
-	44,  // 23: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
-	5,   // 24: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
-	5,   // 25: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	112, // 26: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
-	46,  // 27: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
-	3,   // 28: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
-	5,   // 29: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
-	5,   // 30: callme.v1.OrderList.list:type_name -> callme.v1.Order
-	2,   // 31: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
-	2,   // 32: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
-	83,  // 33: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
-	83,  // 34: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
-	5,   // 35: callme.v1.PositionList.list:type_name -> callme.v1.Order
-	3,   // 36: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
-	4,   // 37: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
-	4,   // 38: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
-	39,  // [39:39] is the sub-list for method output_type
-	39,  // [39:39] is the sub-list for method input_type
-	39,  // [39:39] is the sub-list for extension type_name
-	39,  // [39:39] is the sub-list for extension extendee
-	0,   // [0:39] is the sub-list for field type_name
+	33,  // 10: callme.v1.ReservedBatch.reservations:type_name -> callme.v1.Reserved
+	5,   // 11: callme.v1.Reservation.order:type_name -> callme.v1.Order
+	39,  // 12: callme.v1.NumbersAssigned.entries:type_name -> callme.v1.NumberEntry
+	5,   // 13: callme.v1.Queue.waiting:type_name -> callme.v1.Order
+	5,   // 14: callme.v1.Queue.called:type_name -> callme.v1.Order
+	5,   // 15: callme.v1.Queue.skipped:type_name -> callme.v1.Order
+	4,   // 16: callme.v1.ShopView.products:type_name -> callme.v1.Product
+	4,   // 17: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
+	5,   // 18: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
+	85,  // 19: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
+	48,  // 20: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
+	48,  // 21: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
+	48,  // 22: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
+	46,  // 23: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
+	46,  // 24: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
+	5,   // 25: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
+	5,   // 26: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
+	114, // 27: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	48,  // 28: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
+	3,   // 29: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
+	5,   // 30: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
+	5,   // 31: callme.v1.OrderList.list:type_name -> callme.v1.Order
+	2,   // 32: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
+	2,   // 33: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
+	85,  // 34: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
+	85,  // 35: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
+	5,   // 36: callme.v1.PositionList.list:type_name -> callme.v1.Order
+	3,   // 37: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
+	4,   // 38: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
+	4,   // 39: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
+	40,  // [40:40] is the sub-list for method output_type
+	40,  // [40:40] is the sub-list for method input_type
+	40,  // [40:40] is the sub-list for extension type_name
+	40,  // [40:40] is the sub-list for extension extendee
+	0,   // [0:40] is the sub-list for field type_name
 }
 
 func init() { file_callme_v1_messages_proto_init() }
@@ -6739,7 +6827,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   113,
+			NumMessages:   115,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
