@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"callme/actors/pb"
+	"callme/wechat"
 )
 
 func TestCloseReleasesInventory(t *testing.T) {
@@ -439,5 +440,35 @@ func TestSweepReleasesUnrecordedOrder(t *testing.T) {
 				products[0].GetInventory())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestNoticeRacingCloseNeverFails(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 100)
+	customer := te.login("c1")
+	for range 10 {
+		id := te.order(customer, OrderLine{ProductID: rice, Quantity: 1})
+		var wg sync.WaitGroup
+		var closeErr error
+		var reply map[string]string
+		wg.Add(2)
+		go func() { defer wg.Done(); closeErr = te.e.CloseOrder(customer, id) }()
+		go func() { defer wg.Done(); reply, _ = wechat.ParseXML(te.notice(id, "dev-c1", 100)) }()
+		wg.Wait()
+
+		if reply["return_code"] != "SUCCESS" {
+			t.Fatalf("notice racing close got %v, want SUCCESS", reply)
+		}
+		list, _, _ := te.e.History(customer, "", 1)
+		status := list[0].GetStatus()
+		if closeErr == nil && status != "alert" {
+			t.Fatalf("close succeeded and the notice was acknowledged, order is %s, want alert",
+				status)
+		}
+		if closeErr != nil && status != "paid" {
+			t.Fatalf("close failed (%v), order is %s, want paid", closeErr, status)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -34,6 +35,8 @@ type order struct {
 	idle          idleTimer
 	// closing counts closes waiting for the shop; the actor stays meanwhile.
 	closing int
+	// held are notices that arrived during a close.
+	held []heldNotice
 }
 
 func newOrder(e *Engine) *order {
@@ -203,7 +206,11 @@ func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 	f := m.GetFields()
 	if err := r.engine.opts.Pay.VerifyNotice(f); err != nil {
 		r.engine.log.Warn("payment notice rejected", "order", r.o.GetOrderId(), "err", err)
-		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "invalid signature"})
+		msg := "invalid signature"
+		if errors.Is(err, wechat.ErrWrongMerchant) {
+			msg = "notice is for another app or merchant"
+		}
+		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: msg})
 		return
 	}
 	if f["result_code"] != "SUCCESS" {
@@ -226,8 +233,21 @@ func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 		return
 	}
 
-	r.noticeWaiters = append(r.noticeWaiters, ctx.Sender())
-	r.transactionID = f["transaction_id"]
+	if r.closing > 0 {
+		// The shop may already have released the order; the close decides
+		// between an alert and a number.
+		held := heldNotice{sender: ctx.Sender(), transactionID: f["transaction_id"]}
+		r.held = append(r.held, held)
+		return
+	}
+	r.askNumber(ctx, ctx.Sender(), f["transaction_id"])
+}
+
+// askNumber queues a notice's sender for the shop's number, asking the shop
+// unless a request is already in flight.
+func (r *order) askNumber(ctx actor.Context, sender *actor.PID, transactionID string) {
+	r.noticeWaiters = append(r.noticeWaiters, sender)
+	r.transactionID = transactionID
 	now := time.Now()
 	if now.Sub(r.numberAsked) > renumberAfter {
 		r.numberAsked = now
@@ -250,7 +270,7 @@ func (r *order) numbered(ctx actor.Context, m *pb.Numbered) {
 		placed := cloneOrder(r.o)
 		placed.Ahead, placed.EtaS = m.GetAhead(), m.GetEtaS()
 		r.pushCustomer(ctx, pushOrder("order", placed))
-		r.push(ctx, r.o.GetShopOwner(), pushOrder("new_order", r.o))
+		r.push(ctx, r.o.GetShopOwner(), pushOrder("new_order", placed))
 	}
 	for _, w := range waiters {
 		ctx.Send(w, &pb.NoticeResult{Ok: true})

@@ -58,6 +58,7 @@ func (r *order) close(ctx actor.Context, m *pb.CloseOrder) {
 	r.closing++
 	ctx.ReenterAfter(f, func(res any, err error) {
 		r.closing--
+		defer r.settleHeld(ctx)
 		if err != nil {
 			ctx.Send(sender, failure(503, "the shop did not answer, try again"))
 			return
@@ -78,14 +79,46 @@ func (r *order) close(ctx actor.Context, m *pb.CloseOrder) {
 // alert records a payment for a closed order so an admin can refund it.
 // WeChat gets SUCCESS: the money is accounted for and need not be resent.
 func (r *order) alert(ctx actor.Context, transactionID string) {
-	sender := ctx.Sender()
+	r.alertFor(ctx, transactionID, ctx.Sender())
+}
+
+func (r *order) alertFor(ctx actor.Context, transactionID string, senders ...*actor.PID) {
+	if r.o.GetStatus() == statusAlert {
+		for _, s := range senders {
+			ctx.Send(s, &pb.NoticeResult{Ok: true})
+		}
+		return
+	}
 	r.persist(&pb.OrderAlerted{TransactionId: transactionID, TotalFee: r.o.GetTotalFee(),
 		At: r.engine.unix()})
 	r.engine.log.Warn("payment for a closed order: refund needed", "order", r.o.GetOrderId(),
 		"total_fee", r.o.GetTotalFee())
 	ctx.Send(r.engine.sellers, &pb.AlertRaised{OrderId: r.o.GetOrderId()})
 	r.pushCustomer(ctx, pushOrder("order", r.o))
-	ctx.Send(sender, &pb.NoticeResult{Ok: true})
+	for _, s := range senders {
+		ctx.Send(s, &pb.NoticeResult{Ok: true})
+	}
+}
+
+// heldNotice is a valid payment notice that arrived while a close waited
+// for the shop; it is settled when the close ends.
+type heldNotice struct {
+	sender        *actor.PID
+	transactionID string
+}
+
+// settleHeld answers the notices held during a close: an alert when the
+// order closed, else the usual path to a number.
+func (r *order) settleHeld(ctx actor.Context) {
+	held := r.held
+	r.held = nil
+	for _, h := range held {
+		if r.o.GetStatus() == statusClosed || r.o.GetStatus() == statusAlert {
+			r.alertFor(ctx, h.transactionID, h.sender)
+			continue
+		}
+		r.askNumber(ctx, h.sender, h.transactionID)
+	}
 }
 
 // callAudioTimeout bounds the text-to-speech step of a call push, so a slow

@@ -358,7 +358,7 @@ func (s *shop) queue() *pb.Queue {
 // inventory and answers with the new unpaid order.
 func (s *shop) reserve(ctx actor.Context, m *pb.ReserveOrder) {
 	if s.state.GetShopId() == 0 {
-		ctx.Respond(failure(404, "shop not found"))
+		ctx.Respond(failure(404, "no product %d", m.GetItems()[0].GetProductId()))
 		return
 	}
 	if s.state.GetPaused() {

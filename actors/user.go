@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/persistence"
 	"google.golang.org/protobuf/proto"
@@ -114,13 +116,12 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 	ids := u.orderIDs
 	if m.GetBefore() != "" {
-		ids = nil
-		for i, id := range u.orderIDs {
-			if id == m.GetBefore() {
-				ids = u.orderIDs[:i]
-				break
-			}
+		i := slices.Index(u.orderIDs, m.GetBefore())
+		if i < 0 {
+			ctx.Respond(failure(400, "invalid before %q: not an order of yours", m.GetBefore()))
+			return
 		}
+		ids = u.orderIDs[:i]
 	}
 	limit := maxListedOrders
 	if m.GetLimit() > 0 && int(m.GetLimit()) < limit {

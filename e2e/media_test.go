@@ -108,6 +108,24 @@ func TestProductPictures(t *testing.T) {
 	if jr := fetchPicture(ctx, t, c, urls[soup], ""); jr.ContentType != "image/jpeg" {
 		t.Errorf("JPEG picture Content-Type = %q (status %d)", jr.ContentType, jr.Status)
 	}
+
+	// The dining hall list links the same pictures as the shop list.
+	var halls struct {
+		List []struct {
+			Shops []client.Shop `json:"shops"`
+		} `json:"list"`
+	}
+	err = c.Call(ctx, "/callme/wx_session/diningHall",
+		map[string]string{"session_id": customer.ID}, &halls)
+	if err != nil {
+		t.Fatalf("dining halls: %v", err)
+	}
+	for _, p := range halls.List[0].Shops[0].Products {
+		if p.ProductImgURL != urls[p.ProductID] {
+			t.Errorf("diningHall product %d has product_img_url %q, want %q", p.ProductID,
+				p.ProductImgURL, urls[p.ProductID])
+		}
+	}
 }
 
 func TestProductPictureErrors(t *testing.T) {

@@ -124,10 +124,18 @@ func (l listReply[T]) linkPictures(base string) {
 			list[i].ProductImgURL = pictureURL(base, list[i].PicID)
 		}
 	case []actors.ShopView:
-		for _, shop := range list {
-			for i := range shop.Products {
-				shop.Products[i].ProductImgURL = pictureURL(base, shop.Products[i].PicID)
-			}
+		linkShops(base, list)
+	case []hallView:
+		for _, hall := range list {
+			linkShops(base, hall.Shops)
+		}
+	}
+}
+
+func linkShops(base string, shops []actors.ShopView) {
+	for _, shop := range shops {
+		for i := range shop.Products {
+			shop.Products[i].ProductImgURL = pictureURL(base, shop.Products[i].PicID)
 		}
 	}
 }

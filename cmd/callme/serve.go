@@ -73,19 +73,20 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	f.string(&c.wsAddr, "ws", ":4431", "WebSocket listen address")
 	f.string(&c.dataDir, "data", "./data", "directory of the Badger database")
 	f.bool(&c.dev, "dev", false,
-		"use local stand-ins for WeChat login and WeChat Pay (merchant key callme-dev-key)")
+		"use local stand-ins for WeChat login, WeChat Pay (merchant key callme-dev-key) and "+
+			"Baidu TTS")
 	f.string(&c.admins, "admin", "", "comma-separated openids of admins")
 	f.string(&c.tlsCert, "tls-cert", "", "PEM certificate file; serves https and wss with --tls-key")
 	f.string(&c.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	f.duration(&c.heartbeat, "heartbeat", actors.DefaultHeartbeat,
-		"close a WebSocket silent for this long (code 4408)")
-	f.int(&c.snapshotEvery, "snapshot-every", 100, "events between two snapshots of an actor")
+		"close a WebSocket silent for this long (code 4408); at least 1s")
+	f.int(&c.snapshotEvery, "snapshot-every", 100, "events between two snapshots of an actor; at least 1")
 	f.duration(&c.unpaidTTL, "unpaid-ttl", 15*time.Minute,
-		"close an order left unpaid this long and return its items to inventory")
+		"close an order left unpaid this long and return its items; at least 1s")
 	f.duration(&c.sessionTTL, "session-ttl", 30*24*time.Hour,
-		"end a session unused this long; the user logs in again")
+		"end a session unused this long; at least 1m")
 	f.duration(&c.orderIdle, "order-idle", 2*time.Minute,
-		"unload an order actor from memory after this long unused")
+		"unload an unused order or user actor after this long; at least 1s")
 	f.string(&c.logFormat, "log-format", "text", "log format: text or json")
 	f.string(&c.pprofAddr, "pprof", "",
 		"serve net/http/pprof on this address, such as 127.0.0.1:6060; off if empty")
