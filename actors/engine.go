@@ -122,7 +122,7 @@ func Start(opts Options) (*Engine, error) {
 	e.root = e.system.Root
 
 	e.hub = e.spawn("hub", actor.PropsFromProducer(func() actor.Actor { return newHub() }))
-	e.catalog = e.spawn("catalog", actor.PropsFromProducer(func() actor.Actor { return newCatalog() }))
+	e.catalog = e.spawn("catalog", actor.PropsFromProducer(func() actor.Actor { return newCatalog(opts.Metrics) }))
 	for i := range e.shards {
 		e.shards[i] = e.spawn(fmt.Sprintf("sessions-%02d", i), e.persistent(func() actor.Actor {
 			return newSessionShard(e)

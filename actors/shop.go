@@ -321,6 +321,10 @@ func (s *shop) publish(ctx actor.Context) {
 		Waiting:    int64(len(s.queue().GetWaiting())),
 		DiningHall: s.state.GetDiningHall(),
 		Paused:     s.state.GetPaused(),
+		OpenOrders: make(map[string]int64),
+	}
+	for _, o := range s.state.GetOrders() {
+		view.OpenOrders[o.GetStatus()]++
 	}
 	for _, p := range s.state.GetProducts() {
 		if p.GetOnShelf() {

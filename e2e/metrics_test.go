@@ -154,6 +154,10 @@ func TestMetricsFollowAnOrder(t *testing.T) {
 	}
 	waitMetric(ctx, t, srv, "1 after one paid order", metricIs(1),
 		"callme_order_transitions_total", `status="paid"`)
+	waitMetric(ctx, t, srv, "1 paid order open", metricIs(1),
+		"callme_orders_open", `status="paid"`)
+	waitMetric(ctx, t, srv, "no unpaid order open", metricIs(0),
+		"callme_orders_open", `status="unpaid"`)
 	waitMetric(ctx, t, srv, "at least 1 push", metricAtLeast(1),
 		"callme_push_seconds_count")
 	waitMetric(ctx, t, srv, "at least 1 write", metricAtLeast(1),

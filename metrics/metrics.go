@@ -29,6 +29,7 @@ type Metrics struct {
 	actorsLive   *prometheus.GaugeVec
 	mailboxDepth *prometheus.GaugeVec
 	transitions  *prometheus.CounterVec
+	openOrders   *prometheus.GaugeVec
 	persist      prometheus.Histogram
 	push         prometheus.Histogram
 	rest         *prometheus.HistogramVec
@@ -68,6 +69,10 @@ func New() *Metrics {
 			Name: "callme_order_transitions_total",
 			Help: "Orders that reached each status, counted when the event is persisted.",
 		}, []string{"status"}),
+		openOrders: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "callme_orders_open",
+			Help: "Open orders of all shops by status: unpaid, paid, called or skipped.",
+		}, []string{"status"}),
 		persist: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "callme_persist_seconds",
 			Help:    "Time of each event or snapshot write through the persistence provider.",
@@ -91,7 +96,7 @@ func New() *Metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.actorsLive, m.mailboxDepth, m.transitions, m.persist, m.push, m.rest,
+		m.actorsLive, m.mailboxDepth, m.transitions, m.openOrders, m.persist, m.push, m.rest,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "callme_sockets_open",
 			Help: "WebSockets currently open.",
@@ -169,6 +174,17 @@ func (m *Metrics) Kind(kind string) *Kind {
 		m.kinds[kind] = k
 	}
 	return k
+}
+
+// SetOpenOrders sets the open orders of all shops by status. The catalog
+// actor calls it after each shop publishes its view.
+func (m *Metrics) SetOpenOrders(byStatus map[string]int64) {
+	if m == nil {
+		return
+	}
+	for _, status := range []string{"unpaid", "paid", "called", "skipped"} {
+		m.openOrders.WithLabelValues(status).Set(float64(byStatus[status]))
+	}
 }
 
 // OrderReached counts an order that reached status.

@@ -2677,13 +2677,15 @@ func (x *Queue) GetSkipped() []*Order {
 }
 
 type ShopView struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ShopId        int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
-	ShopName      string                 `protobuf:"bytes,2,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
-	Waiting       int64                  `protobuf:"varint,3,opt,name=waiting,proto3" json:"waiting,omitempty"`
-	Products      []*Product             `protobuf:"bytes,4,rep,name=products,proto3" json:"products,omitempty"`
-	DiningHall    string                 `protobuf:"bytes,5,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
-	Paused        bool                   `protobuf:"varint,6,opt,name=paused,proto3" json:"paused,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ShopId     int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
+	ShopName   string                 `protobuf:"bytes,2,opt,name=shop_name,json=shopName,proto3" json:"shop_name,omitempty"`
+	Waiting    int64                  `protobuf:"varint,3,opt,name=waiting,proto3" json:"waiting,omitempty"`
+	Products   []*Product             `protobuf:"bytes,4,rep,name=products,proto3" json:"products,omitempty"`
+	DiningHall string                 `protobuf:"bytes,5,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
+	Paused     bool                   `protobuf:"varint,6,opt,name=paused,proto3" json:"paused,omitempty"`
+	// open_orders counts the shop's open orders by status, for metrics.
+	OpenOrders    map[string]int64 `protobuf:"bytes,7,rep,name=open_orders,json=openOrders,proto3" json:"open_orders,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2758,6 +2760,13 @@ func (x *ShopView) GetPaused() bool {
 		return x.Paused
 	}
 	return false
+}
+
+func (x *ShopView) GetOpenOrders() map[string]int64 {
+	if x != nil {
+		return x.OpenOrders
+	}
+	return nil
 }
 
 type ShopSnapshot struct {
@@ -6407,7 +6416,7 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x05Queue\x12*\n" +
 	"\awaiting\x18\x01 \x03(\v2\x10.callme.v1.OrderR\awaiting\x12(\n" +
 	"\x06called\x18\x02 \x03(\v2\x10.callme.v1.OrderR\x06called\x12*\n" +
-	"\askipped\x18\x03 \x03(\v2\x10.callme.v1.OrderR\askipped\"\xc3\x01\n" +
+	"\askipped\x18\x03 \x03(\v2\x10.callme.v1.OrderR\askipped\"\xc8\x02\n" +
 	"\bShopView\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x1b\n" +
 	"\tshop_name\x18\x02 \x01(\tR\bshopName\x12\x18\n" +
@@ -6415,7 +6424,12 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\bproducts\x18\x04 \x03(\v2\x12.callme.v1.ProductR\bproducts\x12\x1f\n" +
 	"\vdining_hall\x18\x05 \x01(\tR\n" +
 	"diningHall\x12\x16\n" +
-	"\x06paused\x18\x06 \x01(\bR\x06paused\"\x85\x04\n" +
+	"\x06paused\x18\x06 \x01(\bR\x06paused\x12D\n" +
+	"\vopen_orders\x18\a \x03(\v2#.callme.v1.ShopView.OpenOrdersEntryR\n" +
+	"openOrders\x1a=\n" +
+	"\x0fOpenOrdersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x85\x04\n" +
 	"\fShopSnapshot\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
@@ -6650,7 +6664,7 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 115)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 116)
 var file_callme_v1_messages_proto_goTypes = []any{
 	(*Failure)(nil),             // 0: callme.v1.Failure
 	(*Ok)(nil),                  // 1: callme.v1.Ok
@@ -6766,7 +6780,8 @@ var file_callme_v1_messages_proto_goTypes = []any{
 	(*ProductsBought)(nil),      // 111: callme.v1.ProductsBought
 	(*RandomProducts)(nil),      // 112: callme.v1.RandomProducts
 	(*ProductPicks)(nil),        // 113: callme.v1.ProductPicks
-	nil,                         // 114: callme.v1.PaymentNotice.FieldsEntry
+	nil,                         // 114: callme.v1.ShopView.OpenOrdersEntry
+	nil,                         // 115: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
@@ -6786,34 +6801,35 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	5,   // 14: callme.v1.Queue.called:type_name -> callme.v1.Order
 	5,   // 15: callme.v1.Queue.skipped:type_name -> callme.v1.Order
 	4,   // 16: callme.v1.ShopView.products:type_name -> callme.v1.Product
-	4,   // 17: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
-	5,   // 18: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
-	85,  // 19: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
-	48,  // 20: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
-	48,  // 21: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
-	48,  // 22: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
-	46,  // 23: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
-	46,  // 24: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
-	5,   // 25: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
-	5,   // 26: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	114, // 27: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
-	48,  // 28: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
-	3,   // 29: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
-	5,   // 30: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
-	5,   // 31: callme.v1.OrderList.list:type_name -> callme.v1.Order
-	2,   // 32: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
-	2,   // 33: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
-	85,  // 34: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
-	85,  // 35: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
-	5,   // 36: callme.v1.PositionList.list:type_name -> callme.v1.Order
-	3,   // 37: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
-	4,   // 38: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
-	4,   // 39: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
-	40,  // [40:40] is the sub-list for method output_type
-	40,  // [40:40] is the sub-list for method input_type
-	40,  // [40:40] is the sub-list for extension type_name
-	40,  // [40:40] is the sub-list for extension extendee
-	0,   // [0:40] is the sub-list for field type_name
+	114, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
+	4,   // 18: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
+	5,   // 19: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
+	85,  // 20: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
+	48,  // 21: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
+	48,  // 22: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
+	48,  // 23: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
+	46,  // 24: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
+	46,  // 25: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
+	5,   // 26: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
+	5,   // 27: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
+	115, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	48,  // 29: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
+	3,   // 30: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
+	5,   // 31: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
+	5,   // 32: callme.v1.OrderList.list:type_name -> callme.v1.Order
+	2,   // 33: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
+	2,   // 34: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
+	85,  // 35: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
+	85,  // 36: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
+	5,   // 37: callme.v1.PositionList.list:type_name -> callme.v1.Order
+	3,   // 38: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
+	4,   // 39: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
+	4,   // 40: callme.v1.ProductPicks.found:type_name -> callme.v1.Product
+	41,  // [41:41] is the sub-list for method output_type
+	41,  // [41:41] is the sub-list for method input_type
+	41,  // [41:41] is the sub-list for extension type_name
+	41,  // [41:41] is the sub-list for extension extendee
+	0,   // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_callme_v1_messages_proto_init() }
@@ -6827,7 +6843,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   115,
+			NumMessages:   116,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
