@@ -33,6 +33,8 @@ type ContentProduct struct {
 	ProductName string
 	PicID       string
 	ShopID      int64
+	// OwnerPicID is the avatar of the shop's seller, empty when unset.
+	OwnerPicID string
 }
 
 // Content returns the session user's home page: the ads, the products the
@@ -62,10 +64,21 @@ func (e *Engine) Content(sessionID string) (Content, error) {
 	}
 	picks := res.(*pb.ProductPicks)
 
+	res, err = e.request(e.catalog, &pb.ListShopViews{})
+	if err != nil {
+		return Content{}, err
+	}
+	avatars := make(map[int64]string)
+	for _, s := range res.(*pb.ShopViews).GetList() {
+		avatars[s.GetShopId()] = s.GetOwnerPicId()
+	}
+
 	c := Content{AdPicIDs: ads}
 	c.History = historyOf(bought, picks.GetFound())
 	for _, p := range picks.GetRandom() {
-		c.Random = append(c.Random, contentProduct(p))
+		cp := contentProduct(p)
+		cp.OwnerPicID = avatars[cp.ShopID]
+		c.Random = append(c.Random, cp)
 	}
 	return c, nil
 }

@@ -200,3 +200,23 @@ func (e *Engine) UpdateProduct(sessionID string, p ProductEdit, picture []byte) 
 	p.PicID = id
 	return e.ModifyProduct(sessionID, p)
 }
+
+// SetAvatar stores picture as the seller's avatar and returns its id. The
+// home page shows it as user_img_url beside the shop's products.
+func (e *Engine) SetAvatar(sessionID string, picture []byte) (string, error) {
+	id, shop, err := e.seller(sessionID)
+	if err != nil {
+		return "", err
+	}
+	if picture == nil {
+		return "", badRequest("missing file picture")
+	}
+	picID, err := e.storePicture(picture)
+	if err != nil {
+		return "", err
+	}
+	if _, err := e.request(shop, &pb.SetOwnerPicture{Openid: id, PicId: picID}); err != nil {
+		return "", err
+	}
+	return picID, nil
+}

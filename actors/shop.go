@@ -123,6 +123,8 @@ func (s *shop) receive(ctx actor.Context) {
 		s.setPaused(ctx, m)
 	case *pb.SetVoice:
 		s.setVoice(ctx, m)
+	case *pb.SetOwnerPicture:
+		s.setOwnerPicture(ctx, m)
 	case *pb.Positions:
 		ctx.Respond(s.positions(m.GetOrderIds()))
 	case *pb.Tick:
@@ -142,7 +144,7 @@ func isRequest(m any) bool {
 	switch m.(type) {
 	case *pb.ReserveOrder, *pb.AssignNumber, *pb.QueueAction, *pb.GetQueue, *pb.ListProducts,
 		*pb.ModifyProduct, *pb.SetShelf, *pb.Wake, *pb.ReleaseOrder, *pb.CashOut,
-		*pb.GetBalance, *pb.SetPaused, *pb.Positions, *pb.SetVoice:
+		*pb.GetBalance, *pb.SetPaused, *pb.Positions, *pb.SetVoice, *pb.SetOwnerPicture:
 		return true
 	}
 	return false
@@ -187,6 +189,8 @@ func (s *shop) applyEvent(ev proto.Message) {
 		st.Paused = e.GetPaused()
 	case *pb.VoiceSet:
 		st.Voice = e.GetVoice()
+	case *pb.OwnerPictureSet:
+		st.OwnerPicId = e.GetPicId()
 	}
 }
 
@@ -322,6 +326,7 @@ func (s *shop) publish(ctx actor.Context) {
 		DiningHall: s.state.GetDiningHall(),
 		Paused:     s.state.GetPaused(),
 		OpenOrders: make(map[string]int64),
+		OwnerPicId: s.state.GetOwnerPicId(),
 	}
 	for _, o := range s.state.GetOrders() {
 		view.OpenOrders[o.GetStatus()]++

@@ -307,3 +307,15 @@ func (s *shop) setVoice(ctx actor.Context, m *pb.SetVoice) {
 	s.persist(&pb.VoiceSet{Voice: m.GetVoice()})
 	ctx.Send(sender, &pb.Ok{})
 }
+
+// setOwnerPicture sets the seller's avatar, shown with the shop's products
+// on the home page.
+func (s *shop) setOwnerPicture(ctx actor.Context, m *pb.SetOwnerPicture) {
+	if s.rejectStranger(ctx, m.GetOpenid()) {
+		return
+	}
+	sender := ctx.Sender()
+	s.persist(&pb.OwnerPictureSet{PicId: m.GetPicId()})
+	s.publish(ctx)
+	ctx.Send(sender, &pb.Ok{})
+}

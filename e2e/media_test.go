@@ -227,6 +227,37 @@ func TestAdsAndContent(t *testing.T) {
 		}
 	}
 
+	// Once the seller sets an avatar, it is the user_img_url of the
+	// shop's products.
+	avatar := testPicture("avatar")
+	fields := map[string]string{"session_id": sh.seller.ID}
+	var set struct {
+		PicID  string `json:"pic_id"`
+		ImgURL string `json:"user_img_url"`
+	}
+	err = c.PostMultipart(ctx, "/callme/product_man/avatar", fields, [][]byte{avatar}, &set)
+	if err != nil {
+		t.Fatalf("set avatar: %v", err)
+	}
+	if set.ImgURL != pictureURL(srv.HTTP, avatar) {
+		t.Errorf("avatar reply user_img_url = %q, want %q", set.ImgURL,
+			pictureURL(srv.HTTP, avatar))
+	}
+	home, err = c.Content(ctx, customer.ID)
+	if err != nil {
+		t.Fatalf("content: %v", err)
+	}
+	for _, p := range home.Random {
+		if p.UserImgURL != set.ImgURL {
+			t.Errorf("random entry %+v, want user_img_url %q", p, set.ImgURL)
+		}
+	}
+	err = c.PostMultipart(ctx, "/callme/product_man/avatar",
+		map[string]string{"session_id": customer.ID}, [][]byte{avatar}, &set)
+	wantAPIError(t, err, http.StatusForbidden, "seller only")
+	err = c.PostMultipart(ctx, "/callme/product_man/avatar", fields, nil, &set)
+	wantAPIError(t, err, http.StatusBadRequest, "send one avatar")
+
 	_, err = c.Content(ctx, "no-such-session")
 	wantAPIError(t, err, http.StatusUnauthorized, "invalid session")
 }

@@ -25,8 +25,8 @@ type historyEntry struct {
 	ProductName   string `json:"product_name"`
 }
 
-// randomEntry is a product on sale, on the home page. UserImgURL is meant
-// for the avatar of the shop's owner.
+// randomEntry is a product on sale, on the home page. UserImgURL is the
+// avatar of the shop's seller, empty when the seller has set none.
 type randomEntry struct {
 	ProductID     int64  `json:"product_id"`
 	ProductImgURL string `json:"product_img_url"`
@@ -63,9 +63,7 @@ func (c *contentReply) linkPictures(base string) {
 			ProductID:     p.ProductID,
 			ProductImgURL: pictureURL(base, p.PicID),
 			ProductName:   p.ProductName,
-			// TODO: user_img_url is always empty, because the avatars of
-			// shop owners are not stored yet.
-			UserImgURL: "",
+			UserImgURL:    pictureURL(base, p.OwnerPicID),
 		})
 	}
 }
@@ -77,4 +75,26 @@ func (r *REST) content(f *fields) (any, error) {
 	}
 	c, err := r.engine.Content(session)
 	return &contentReply{content: c}, err
+}
+
+// avatarReply names the stored avatar and its URL.
+type avatarReply struct {
+	Errmsg string `json:"errmsg"`
+	PicID  string `json:"pic_id"`
+	ImgURL string `json:"user_img_url"`
+}
+
+func (a *avatarReply) linkPictures(base string) { a.ImgURL = pictureURL(base, a.PicID) }
+
+// setAvatar serves /callme/product_man/avatar: one file in field picture.
+func (r *REST) setAvatar(f *fields, pictures [][]byte) (any, error) {
+	session := f.text("session_id")
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if len(pictures) != 1 {
+		return nil, badRequest("%d files in field picture: send one avatar", len(pictures))
+	}
+	id, err := r.engine.SetAvatar(session, pictures[0])
+	return &avatarReply{Errmsg: "ok", PicID: id}, err
 }

@@ -64,6 +64,11 @@ func (e *fakeEngine) Content(sessionID string) (actors.Content, error) {
 	}, err
 }
 
+func (e *fakeEngine) SetAvatar(sessionID string, picture []byte) (string, error) {
+	err := e.record("SetAvatar %s %s", sessionID, describePicture(picture))
+	return fakePicID, err
+}
+
 func (e *fakeEngine) AudioURL(text string, spd, pit, vol, per int) (string, error) {
 	err := e.record("AudioURL %q %d %d %d %d", text, spd, pit, vol, per)
 	return "http://tts.test/text2audio?tex=fake", err

@@ -29,6 +29,8 @@ type Media interface {
 	// engine keeps the pictures.
 	SetAds(sessionID string, pictures [][]byte, picIDs []string) ([]string, error)
 	Content(sessionID string) (actors.Content, error)
+	// SetAvatar stores an uploaded picture as the seller's avatar.
+	SetAvatar(sessionID string, picture []byte) (string, error)
 	AudioURL(text string, spd, pit, vol, per int) (string, error)
 }
 

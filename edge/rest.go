@@ -142,6 +142,7 @@ func (r *REST) router() *router.Router {
 	g.GET("/wx_session/picture", r.picture)
 	g.POST("/wx_session/content", r.handle(r.content))
 	g.POST("/admin/ads", r.handleUpload(maxAdsBodySize, errAdsBodyTooLarge, r.setAds))
+	g.POST("/product_man/avatar", r.handleUpload(maxBodySize, errBodyTooLarge, r.setAvatar))
 	g.GET(audioPattern, r.audioURL)
 	g.POST(audioPattern, r.audioURL)
 	g.POST("/wx_pay/unifiedorder", r.handle(r.placeOrder))

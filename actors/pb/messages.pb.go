@@ -2685,7 +2685,9 @@ type ShopView struct {
 	DiningHall string                 `protobuf:"bytes,5,opt,name=dining_hall,json=diningHall,proto3" json:"dining_hall,omitempty"`
 	Paused     bool                   `protobuf:"varint,6,opt,name=paused,proto3" json:"paused,omitempty"`
 	// open_orders counts the shop's open orders by status, for metrics.
-	OpenOrders    map[string]int64 `protobuf:"bytes,7,rep,name=open_orders,json=openOrders,proto3" json:"open_orders,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	OpenOrders map[string]int64 `protobuf:"bytes,7,rep,name=open_orders,json=openOrders,proto3" json:"open_orders,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// owner_pic_id is the picture of the seller's avatar.
+	OwnerPicId    string `protobuf:"bytes,8,opt,name=owner_pic_id,json=ownerPicId,proto3" json:"owner_pic_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2769,6 +2771,13 @@ func (x *ShopView) GetOpenOrders() map[string]int64 {
 	return nil
 }
 
+func (x *ShopView) GetOwnerPicId() string {
+	if x != nil {
+		return x.OwnerPicId
+	}
+	return ""
+}
+
 type ShopSnapshot struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	ShopId      int64                  `protobuf:"varint,1,opt,name=shop_id,json=shopId,proto3" json:"shop_id,omitempty"`
@@ -2788,6 +2797,7 @@ type ShopSnapshot struct {
 	// pace_ms is the moving average of paid-to-called time.
 	PaceMs        int64         `protobuf:"varint,15,opt,name=pace_ms,json=paceMs,proto3" json:"pace_ms,omitempty"`
 	Voice         *VoiceSetting `protobuf:"bytes,16,opt,name=voice,proto3" json:"voice,omitempty"`
+	OwnerPicId    string        `protobuf:"bytes,17,opt,name=owner_pic_id,json=ownerPicId,proto3" json:"owner_pic_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2934,6 +2944,110 @@ func (x *ShopSnapshot) GetVoice() *VoiceSetting {
 	return nil
 }
 
+func (x *ShopSnapshot) GetOwnerPicId() string {
+	if x != nil {
+		return x.OwnerPicId
+	}
+	return ""
+}
+
+// SetOwnerPicture sets the avatar of a shop's seller.
+type SetOwnerPicture struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
+	PicId         string                 `protobuf:"bytes,2,opt,name=pic_id,json=picId,proto3" json:"pic_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetOwnerPicture) Reset() {
+	*x = SetOwnerPicture{}
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetOwnerPicture) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetOwnerPicture) ProtoMessage() {}
+
+func (x *SetOwnerPicture) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetOwnerPicture.ProtoReflect.Descriptor instead.
+func (*SetOwnerPicture) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *SetOwnerPicture) GetOpenid() string {
+	if x != nil {
+		return x.Openid
+	}
+	return ""
+}
+
+func (x *SetOwnerPicture) GetPicId() string {
+	if x != nil {
+		return x.PicId
+	}
+	return ""
+}
+
+type OwnerPictureSet struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	PicId         string                 `protobuf:"bytes,1,opt,name=pic_id,json=picId,proto3" json:"pic_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OwnerPictureSet) Reset() {
+	*x = OwnerPictureSet{}
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OwnerPictureSet) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OwnerPictureSet) ProtoMessage() {}
+
+func (x *OwnerPictureSet) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OwnerPictureSet.ProtoReflect.Descriptor instead.
+func (*OwnerPictureSet) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *OwnerPictureSet) GetPicId() string {
+	if x != nil {
+		return x.PicId
+	}
+	return ""
+}
+
 // VoiceSetting is the Baidu text2audio voice of a shop's spoken calls.
 type VoiceSetting struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2947,7 +3061,7 @@ type VoiceSetting struct {
 
 func (x *VoiceSetting) Reset() {
 	*x = VoiceSetting{}
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2959,7 +3073,7 @@ func (x *VoiceSetting) String() string {
 func (*VoiceSetting) ProtoMessage() {}
 
 func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2972,7 +3086,7 @@ func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoiceSetting.ProtoReflect.Descriptor instead.
 func (*VoiceSetting) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *VoiceSetting) GetSpd() int32 {
@@ -3013,7 +3127,7 @@ type SetVoice struct {
 
 func (x *SetVoice) Reset() {
 	*x = SetVoice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3139,7 @@ func (x *SetVoice) String() string {
 func (*SetVoice) ProtoMessage() {}
 
 func (x *SetVoice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3152,7 @@ func (x *SetVoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVoice.ProtoReflect.Descriptor instead.
 func (*SetVoice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *SetVoice) GetOpenid() string {
@@ -3064,7 +3178,7 @@ type VoiceSet struct {
 
 func (x *VoiceSet) Reset() {
 	*x = VoiceSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3076,7 +3190,7 @@ func (x *VoiceSet) String() string {
 func (*VoiceSet) ProtoMessage() {}
 
 func (x *VoiceSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3089,7 +3203,7 @@ func (x *VoiceSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoiceSet.ProtoReflect.Descriptor instead.
 func (*VoiceSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *VoiceSet) GetVoice() *VoiceSetting {
@@ -3108,7 +3222,7 @@ type PublishShop struct {
 
 func (x *PublishShop) Reset() {
 	*x = PublishShop{}
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3120,7 +3234,7 @@ func (x *PublishShop) String() string {
 func (*PublishShop) ProtoMessage() {}
 
 func (x *PublishShop) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3133,7 +3247,7 @@ func (x *PublishShop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishShop.ProtoReflect.Descriptor instead.
 func (*PublishShop) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *PublishShop) GetShop() *ShopView {
@@ -3151,7 +3265,7 @@ type ListShopViews struct {
 
 func (x *ListShopViews) Reset() {
 	*x = ListShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3163,7 +3277,7 @@ func (x *ListShopViews) String() string {
 func (*ListShopViews) ProtoMessage() {}
 
 func (x *ListShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3176,7 +3290,7 @@ func (x *ListShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShopViews.ProtoReflect.Descriptor instead.
 func (*ListShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
 }
 
 type ShopViews struct {
@@ -3188,7 +3302,7 @@ type ShopViews struct {
 
 func (x *ShopViews) Reset() {
 	*x = ShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3200,7 +3314,7 @@ func (x *ShopViews) String() string {
 func (*ShopViews) ProtoMessage() {}
 
 func (x *ShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3213,7 +3327,7 @@ func (x *ShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopViews.ProtoReflect.Descriptor instead.
 func (*ShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ShopViews) GetList() []*ShopView {
@@ -3232,7 +3346,7 @@ type CreateOrder struct {
 
 func (x *CreateOrder) Reset() {
 	*x = CreateOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3244,7 +3358,7 @@ func (x *CreateOrder) String() string {
 func (*CreateOrder) ProtoMessage() {}
 
 func (x *CreateOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3257,7 +3371,7 @@ func (x *CreateOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrder.ProtoReflect.Descriptor instead.
 func (*CreateOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *CreateOrder) GetOrder() *Order {
@@ -3276,7 +3390,7 @@ type OrderCreated struct {
 
 func (x *OrderCreated) Reset() {
 	*x = OrderCreated{}
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3288,7 +3402,7 @@ func (x *OrderCreated) String() string {
 func (*OrderCreated) ProtoMessage() {}
 
 func (x *OrderCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3301,7 +3415,7 @@ func (x *OrderCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderCreated.ProtoReflect.Descriptor instead.
 func (*OrderCreated) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *OrderCreated) GetOrder() *Order {
@@ -3320,7 +3434,7 @@ type PrepayIssued struct {
 
 func (x *PrepayIssued) Reset() {
 	*x = PrepayIssued{}
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3332,7 +3446,7 @@ func (x *PrepayIssued) String() string {
 func (*PrepayIssued) ProtoMessage() {}
 
 func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3345,7 +3459,7 @@ func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayIssued.ProtoReflect.Descriptor instead.
 func (*PrepayIssued) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *PrepayIssued) GetPrepayId() string {
@@ -3370,7 +3484,7 @@ type PayParams struct {
 
 func (x *PayParams) Reset() {
 	*x = PayParams{}
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3382,7 +3496,7 @@ func (x *PayParams) String() string {
 func (*PayParams) ProtoMessage() {}
 
 func (x *PayParams) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3395,7 +3509,7 @@ func (x *PayParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayParams.ProtoReflect.Descriptor instead.
 func (*PayParams) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *PayParams) GetOrderId() string {
@@ -3458,7 +3572,7 @@ type PrepayResult struct {
 
 func (x *PrepayResult) Reset() {
 	*x = PrepayResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3470,7 +3584,7 @@ func (x *PrepayResult) String() string {
 func (*PrepayResult) ProtoMessage() {}
 
 func (x *PrepayResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3483,7 +3597,7 @@ func (x *PrepayResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayResult.ProtoReflect.Descriptor instead.
 func (*PrepayResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *PrepayResult) GetPrepayId() string {
@@ -3510,7 +3624,7 @@ type PaymentNotice struct {
 
 func (x *PaymentNotice) Reset() {
 	*x = PaymentNotice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3522,7 +3636,7 @@ func (x *PaymentNotice) String() string {
 func (*PaymentNotice) ProtoMessage() {}
 
 func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3535,7 +3649,7 @@ func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentNotice.ProtoReflect.Descriptor instead.
 func (*PaymentNotice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *PaymentNotice) GetOrderId() string {
@@ -3562,7 +3676,7 @@ type NoticeResult struct {
 
 func (x *NoticeResult) Reset() {
 	*x = NoticeResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3574,7 +3688,7 @@ func (x *NoticeResult) String() string {
 func (*NoticeResult) ProtoMessage() {}
 
 func (x *NoticeResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3587,7 +3701,7 @@ func (x *NoticeResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NoticeResult.ProtoReflect.Descriptor instead.
 func (*NoticeResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *NoticeResult) GetOk() bool {
@@ -3617,7 +3731,7 @@ type OrderPaid struct {
 
 func (x *OrderPaid) Reset() {
 	*x = OrderPaid{}
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3629,7 +3743,7 @@ func (x *OrderPaid) String() string {
 func (*OrderPaid) ProtoMessage() {}
 
 func (x *OrderPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3642,7 +3756,7 @@ func (x *OrderPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderPaid.ProtoReflect.Descriptor instead.
 func (*OrderPaid) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *OrderPaid) GetNumber() int64 {
@@ -3692,7 +3806,7 @@ type MarkOrder struct {
 
 func (x *MarkOrder) Reset() {
 	*x = MarkOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3704,7 +3818,7 @@ func (x *MarkOrder) String() string {
 func (*MarkOrder) ProtoMessage() {}
 
 func (x *MarkOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3717,7 +3831,7 @@ func (x *MarkOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOrder.ProtoReflect.Descriptor instead.
 func (*MarkOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *MarkOrder) GetAction() string {
@@ -3751,7 +3865,7 @@ type OrderMarked struct {
 
 func (x *OrderMarked) Reset() {
 	*x = OrderMarked{}
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3763,7 +3877,7 @@ func (x *OrderMarked) String() string {
 func (*OrderMarked) ProtoMessage() {}
 
 func (x *OrderMarked) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3776,7 +3890,7 @@ func (x *OrderMarked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderMarked.ProtoReflect.Descriptor instead.
 func (*OrderMarked) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *OrderMarked) GetAction() string {
@@ -3801,7 +3915,7 @@ type GetOrder struct {
 
 func (x *GetOrder) Reset() {
 	*x = GetOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3813,7 +3927,7 @@ func (x *GetOrder) String() string {
 func (*GetOrder) ProtoMessage() {}
 
 func (x *GetOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3826,7 +3940,7 @@ func (x *GetOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrder.ProtoReflect.Descriptor instead.
 func (*GetOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
 }
 
 type UserPlaceOrder struct {
@@ -3840,7 +3954,7 @@ type UserPlaceOrder struct {
 
 func (x *UserPlaceOrder) Reset() {
 	*x = UserPlaceOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3852,7 +3966,7 @@ func (x *UserPlaceOrder) String() string {
 func (*UserPlaceOrder) ProtoMessage() {}
 
 func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3865,7 +3979,7 @@ func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserPlaceOrder.ProtoReflect.Descriptor instead.
 func (*UserPlaceOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *UserPlaceOrder) GetOpenid() string {
@@ -3898,7 +4012,7 @@ type OrderAdded struct {
 
 func (x *OrderAdded) Reset() {
 	*x = OrderAdded{}
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3910,7 +4024,7 @@ func (x *OrderAdded) String() string {
 func (*OrderAdded) ProtoMessage() {}
 
 func (x *OrderAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3923,7 +4037,7 @@ func (x *OrderAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAdded.ProtoReflect.Descriptor instead.
 func (*OrderAdded) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *OrderAdded) GetOrderId() string {
@@ -3942,7 +4056,7 @@ type OrderChanged struct {
 
 func (x *OrderChanged) Reset() {
 	*x = OrderChanged{}
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3954,7 +4068,7 @@ func (x *OrderChanged) String() string {
 func (*OrderChanged) ProtoMessage() {}
 
 func (x *OrderChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3967,7 +4081,7 @@ func (x *OrderChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderChanged.ProtoReflect.Descriptor instead.
 func (*OrderChanged) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *OrderChanged) GetOrder() *Order {
@@ -3989,7 +4103,7 @@ type ListOrders struct {
 
 func (x *ListOrders) Reset() {
 	*x = ListOrders{}
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4001,7 +4115,7 @@ func (x *ListOrders) String() string {
 func (*ListOrders) ProtoMessage() {}
 
 func (x *ListOrders) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4014,7 +4128,7 @@ func (x *ListOrders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrders.ProtoReflect.Descriptor instead.
 func (*ListOrders) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListOrders) GetOpenOnly() bool {
@@ -4049,7 +4163,7 @@ type OrderList struct {
 
 func (x *OrderList) Reset() {
 	*x = OrderList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4061,7 +4175,7 @@ func (x *OrderList) String() string {
 func (*OrderList) ProtoMessage() {}
 
 func (x *OrderList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4074,7 +4188,7 @@ func (x *OrderList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderList.ProtoReflect.Descriptor instead.
 func (*OrderList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *OrderList) GetList() []*Order {
@@ -4100,7 +4214,7 @@ type UserSnapshot struct {
 
 func (x *UserSnapshot) Reset() {
 	*x = UserSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4112,7 +4226,7 @@ func (x *UserSnapshot) String() string {
 func (*UserSnapshot) ProtoMessage() {}
 
 func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4125,7 +4239,7 @@ func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserSnapshot.ProtoReflect.Descriptor instead.
 func (*UserSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *UserSnapshot) GetOrderIds() []string {
@@ -4144,7 +4258,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4156,7 +4270,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4169,7 +4283,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *Frame) GetData() []byte {
@@ -4187,7 +4301,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4199,7 +4313,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4212,7 +4326,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
 }
 
 type SocketClosed struct {
@@ -4223,7 +4337,7 @@ type SocketClosed struct {
 
 func (x *SocketClosed) Reset() {
 	*x = SocketClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4235,7 +4349,7 @@ func (x *SocketClosed) String() string {
 func (*SocketClosed) ProtoMessage() {}
 
 func (x *SocketClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4248,7 +4362,7 @@ func (x *SocketClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocketClosed.ProtoReflect.Descriptor instead.
 func (*SocketClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
 }
 
 type Register struct {
@@ -4262,7 +4376,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4274,7 +4388,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4287,7 +4401,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *Register) GetOpenid() string {
@@ -4321,7 +4435,7 @@ type Unregister struct {
 
 func (x *Unregister) Reset() {
 	*x = Unregister{}
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4333,7 +4447,7 @@ func (x *Unregister) String() string {
 func (*Unregister) ProtoMessage() {}
 
 func (x *Unregister) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4346,7 +4460,7 @@ func (x *Unregister) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unregister.ProtoReflect.Descriptor instead.
 func (*Unregister) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *Unregister) GetOpenid() string {
@@ -4375,7 +4489,7 @@ type PushToUser struct {
 
 func (x *PushToUser) Reset() {
 	*x = PushToUser{}
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4387,7 +4501,7 @@ func (x *PushToUser) String() string {
 func (*PushToUser) ProtoMessage() {}
 
 func (x *PushToUser) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4400,7 +4514,7 @@ func (x *PushToUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushToUser.ProtoReflect.Descriptor instead.
 func (*PushToUser) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *PushToUser) GetOpenid() string {
@@ -4435,7 +4549,7 @@ type Push struct {
 
 func (x *Push) Reset() {
 	*x = Push{}
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4447,7 +4561,7 @@ func (x *Push) String() string {
 func (*Push) ProtoMessage() {}
 
 func (x *Push) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4460,7 +4574,7 @@ func (x *Push) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Push.ProtoReflect.Descriptor instead.
 func (*Push) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *Push) GetData() []byte {
@@ -4487,7 +4601,7 @@ type CloseSocket struct {
 
 func (x *CloseSocket) Reset() {
 	*x = CloseSocket{}
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4499,7 +4613,7 @@ func (x *CloseSocket) String() string {
 func (*CloseSocket) ProtoMessage() {}
 
 func (x *CloseSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4512,7 +4626,7 @@ func (x *CloseSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSocket.ProtoReflect.Descriptor instead.
 func (*CloseSocket) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *CloseSocket) GetCode() int32 {
@@ -4538,7 +4652,7 @@ type Tick struct {
 
 func (x *Tick) Reset() {
 	*x = Tick{}
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4550,7 +4664,7 @@ func (x *Tick) String() string {
 func (*Tick) ProtoMessage() {}
 
 func (x *Tick) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4563,7 +4677,7 @@ func (x *Tick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tick.ProtoReflect.Descriptor instead.
 func (*Tick) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
 }
 
 // CloseOrder closes an unpaid order: a customer's request (openid set) or
@@ -4578,7 +4692,7 @@ type CloseOrder struct {
 
 func (x *CloseOrder) Reset() {
 	*x = CloseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4590,7 +4704,7 @@ func (x *CloseOrder) String() string {
 func (*CloseOrder) ProtoMessage() {}
 
 func (x *CloseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4603,7 +4717,7 @@ func (x *CloseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseOrder.ProtoReflect.Descriptor instead.
 func (*CloseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *CloseOrder) GetOpenid() string {
@@ -4629,7 +4743,7 @@ type ReleaseOrder struct {
 
 func (x *ReleaseOrder) Reset() {
 	*x = ReleaseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4641,7 +4755,7 @@ func (x *ReleaseOrder) String() string {
 func (*ReleaseOrder) ProtoMessage() {}
 
 func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4654,7 +4768,7 @@ func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseOrder.ProtoReflect.Descriptor instead.
 func (*ReleaseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *ReleaseOrder) GetOrderId() string {
@@ -4674,7 +4788,7 @@ type OrderReleased struct {
 
 func (x *OrderReleased) Reset() {
 	*x = OrderReleased{}
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4686,7 +4800,7 @@ func (x *OrderReleased) String() string {
 func (*OrderReleased) ProtoMessage() {}
 
 func (x *OrderReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4699,7 +4813,7 @@ func (x *OrderReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReleased.ProtoReflect.Descriptor instead.
 func (*OrderReleased) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *OrderReleased) GetOrderId() string {
@@ -4726,7 +4840,7 @@ type OrderClosed struct {
 
 func (x *OrderClosed) Reset() {
 	*x = OrderClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4738,7 +4852,7 @@ func (x *OrderClosed) String() string {
 func (*OrderClosed) ProtoMessage() {}
 
 func (x *OrderClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4751,7 +4865,7 @@ func (x *OrderClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderClosed.ProtoReflect.Descriptor instead.
 func (*OrderClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *OrderClosed) GetAt() int64 {
@@ -4781,7 +4895,7 @@ type OrderAlerted struct {
 
 func (x *OrderAlerted) Reset() {
 	*x = OrderAlerted{}
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4793,7 +4907,7 @@ func (x *OrderAlerted) String() string {
 func (*OrderAlerted) ProtoMessage() {}
 
 func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4806,7 +4920,7 @@ func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAlerted.ProtoReflect.Descriptor instead.
 func (*OrderAlerted) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *OrderAlerted) GetTransactionId() string {
@@ -4843,7 +4957,7 @@ type Payout struct {
 
 func (x *Payout) Reset() {
 	*x = Payout{}
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4855,7 +4969,7 @@ func (x *Payout) String() string {
 func (*Payout) ProtoMessage() {}
 
 func (x *Payout) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4868,7 +4982,7 @@ func (x *Payout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Payout.ProtoReflect.Descriptor instead.
 func (*Payout) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *Payout) GetRequestId() string {
@@ -4917,7 +5031,7 @@ type CashOut struct {
 
 func (x *CashOut) Reset() {
 	*x = CashOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4929,7 +5043,7 @@ func (x *CashOut) String() string {
 func (*CashOut) ProtoMessage() {}
 
 func (x *CashOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4942,7 +5056,7 @@ func (x *CashOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashOut.ProtoReflect.Descriptor instead.
 func (*CashOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *CashOut) GetOpenid() string {
@@ -4975,7 +5089,7 @@ type CashedOut struct {
 
 func (x *CashedOut) Reset() {
 	*x = CashedOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4987,7 +5101,7 @@ func (x *CashedOut) String() string {
 func (*CashedOut) ProtoMessage() {}
 
 func (x *CashedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5000,7 +5114,7 @@ func (x *CashedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashedOut.ProtoReflect.Descriptor instead.
 func (*CashedOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *CashedOut) GetPayout() *Payout {
@@ -5019,7 +5133,7 @@ type GetBalance struct {
 
 func (x *GetBalance) Reset() {
 	*x = GetBalance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5031,7 +5145,7 @@ func (x *GetBalance) String() string {
 func (*GetBalance) ProtoMessage() {}
 
 func (x *GetBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5044,7 +5158,7 @@ func (x *GetBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBalance.ProtoReflect.Descriptor instead.
 func (*GetBalance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *GetBalance) GetOpenid() string {
@@ -5065,7 +5179,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5077,7 +5191,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5090,7 +5204,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *Balance) GetBalance() int64 {
@@ -5124,7 +5238,7 @@ type SetPaused struct {
 
 func (x *SetPaused) Reset() {
 	*x = SetPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5136,7 +5250,7 @@ func (x *SetPaused) String() string {
 func (*SetPaused) ProtoMessage() {}
 
 func (x *SetPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5149,7 +5263,7 @@ func (x *SetPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPaused.ProtoReflect.Descriptor instead.
 func (*SetPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *SetPaused) GetOpenid() string {
@@ -5175,7 +5289,7 @@ type ShopPaused struct {
 
 func (x *ShopPaused) Reset() {
 	*x = ShopPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5187,7 +5301,7 @@ func (x *ShopPaused) String() string {
 func (*ShopPaused) ProtoMessage() {}
 
 func (x *ShopPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5200,7 +5314,7 @@ func (x *ShopPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopPaused.ProtoReflect.Descriptor instead.
 func (*ShopPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ShopPaused) GetPaused() bool {
@@ -5219,7 +5333,7 @@ type Positions struct {
 
 func (x *Positions) Reset() {
 	*x = Positions{}
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5231,7 +5345,7 @@ func (x *Positions) String() string {
 func (*Positions) ProtoMessage() {}
 
 func (x *Positions) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5244,7 +5358,7 @@ func (x *Positions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Positions.ProtoReflect.Descriptor instead.
 func (*Positions) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *Positions) GetOrderIds() []string {
@@ -5263,7 +5377,7 @@ type PositionList struct {
 
 func (x *PositionList) Reset() {
 	*x = PositionList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5275,7 +5389,7 @@ func (x *PositionList) String() string {
 func (*PositionList) ProtoMessage() {}
 
 func (x *PositionList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5288,7 +5402,7 @@ func (x *PositionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PositionList.ProtoReflect.Descriptor instead.
 func (*PositionList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *PositionList) GetList() []*Order {
@@ -5308,7 +5422,7 @@ type SessionsTouched struct {
 
 func (x *SessionsTouched) Reset() {
 	*x = SessionsTouched{}
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5320,7 +5434,7 @@ func (x *SessionsTouched) String() string {
 func (*SessionsTouched) ProtoMessage() {}
 
 func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5333,7 +5447,7 @@ func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsTouched.ProtoReflect.Descriptor instead.
 func (*SessionsTouched) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *SessionsTouched) GetSessionIds() []string {
@@ -5359,7 +5473,7 @@ type CloseSession struct {
 
 func (x *CloseSession) Reset() {
 	*x = CloseSession{}
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5371,7 +5485,7 @@ func (x *CloseSession) String() string {
 func (*CloseSession) ProtoMessage() {}
 
 func (x *CloseSession) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5384,7 +5498,7 @@ func (x *CloseSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSession.ProtoReflect.Descriptor instead.
 func (*CloseSession) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *CloseSession) GetSessionId() string {
@@ -5403,7 +5517,7 @@ type SessionClosed struct {
 
 func (x *SessionClosed) Reset() {
 	*x = SessionClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5415,7 +5529,7 @@ func (x *SessionClosed) String() string {
 func (*SessionClosed) ProtoMessage() {}
 
 func (x *SessionClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5428,7 +5542,7 @@ func (x *SessionClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionClosed.ProtoReflect.Descriptor instead.
 func (*SessionClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *SessionClosed) GetSessionId() string {
@@ -5449,7 +5563,7 @@ type CloseSessionSockets struct {
 
 func (x *CloseSessionSockets) Reset() {
 	*x = CloseSessionSockets{}
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5461,7 +5575,7 @@ func (x *CloseSessionSockets) String() string {
 func (*CloseSessionSockets) ProtoMessage() {}
 
 func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5474,7 +5588,7 @@ func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionSockets.ProtoReflect.Descriptor instead.
 func (*CloseSessionSockets) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *CloseSessionSockets) GetOpenid() string {
@@ -5499,7 +5613,7 @@ type ListAlerts struct {
 
 func (x *ListAlerts) Reset() {
 	*x = ListAlerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5511,7 +5625,7 @@ func (x *ListAlerts) String() string {
 func (*ListAlerts) ProtoMessage() {}
 
 func (x *ListAlerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5524,7 +5638,7 @@ func (x *ListAlerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlerts.ProtoReflect.Descriptor instead.
 func (*ListAlerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
 }
 
 type Alerts struct {
@@ -5536,7 +5650,7 @@ type Alerts struct {
 
 func (x *Alerts) Reset() {
 	*x = Alerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5548,7 +5662,7 @@ func (x *Alerts) String() string {
 func (*Alerts) ProtoMessage() {}
 
 func (x *Alerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5561,7 +5675,7 @@ func (x *Alerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alerts.ProtoReflect.Descriptor instead.
 func (*Alerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *Alerts) GetOrderIds() []string {
@@ -5580,7 +5694,7 @@ type AlertRaised struct {
 
 func (x *AlertRaised) Reset() {
 	*x = AlertRaised{}
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5592,7 +5706,7 @@ func (x *AlertRaised) String() string {
 func (*AlertRaised) ProtoMessage() {}
 
 func (x *AlertRaised) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5605,7 +5719,7 @@ func (x *AlertRaised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertRaised.ProtoReflect.Descriptor instead.
 func (*AlertRaised) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *AlertRaised) GetOrderId() string {
@@ -5628,7 +5742,7 @@ type StorePicture struct {
 
 func (x *StorePicture) Reset() {
 	*x = StorePicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5640,7 +5754,7 @@ func (x *StorePicture) String() string {
 func (*StorePicture) ProtoMessage() {}
 
 func (x *StorePicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5653,7 +5767,7 @@ func (x *StorePicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePicture.ProtoReflect.Descriptor instead.
 func (*StorePicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *StorePicture) GetContentType() string {
@@ -5681,7 +5795,7 @@ type PictureStored struct {
 
 func (x *PictureStored) Reset() {
 	*x = PictureStored{}
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5693,7 +5807,7 @@ func (x *PictureStored) String() string {
 func (*PictureStored) ProtoMessage() {}
 
 func (x *PictureStored) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5706,7 +5820,7 @@ func (x *PictureStored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PictureStored.ProtoReflect.Descriptor instead.
 func (*PictureStored) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *PictureStored) GetContentType() string {
@@ -5733,7 +5847,7 @@ type GetPicture struct {
 
 func (x *GetPicture) Reset() {
 	*x = GetPicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5745,7 +5859,7 @@ func (x *GetPicture) String() string {
 func (*GetPicture) ProtoMessage() {}
 
 func (x *GetPicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5758,7 +5872,7 @@ func (x *GetPicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPicture.ProtoReflect.Descriptor instead.
 func (*GetPicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
 }
 
 type Picture struct {
@@ -5771,7 +5885,7 @@ type Picture struct {
 
 func (x *Picture) Reset() {
 	*x = Picture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5783,7 +5897,7 @@ func (x *Picture) String() string {
 func (*Picture) ProtoMessage() {}
 
 func (x *Picture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5796,7 +5910,7 @@ func (x *Picture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Picture.ProtoReflect.Descriptor instead.
 func (*Picture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *Picture) GetContentType() string {
@@ -5823,7 +5937,7 @@ type SetAds struct {
 
 func (x *SetAds) Reset() {
 	*x = SetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5835,7 +5949,7 @@ func (x *SetAds) String() string {
 func (*SetAds) ProtoMessage() {}
 
 func (x *SetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5848,7 +5962,7 @@ func (x *SetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAds.ProtoReflect.Descriptor instead.
 func (*SetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *SetAds) GetPicIds() []string {
@@ -5867,7 +5981,7 @@ type AdsSet struct {
 
 func (x *AdsSet) Reset() {
 	*x = AdsSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5879,7 +5993,7 @@ func (x *AdsSet) String() string {
 func (*AdsSet) ProtoMessage() {}
 
 func (x *AdsSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5892,7 +6006,7 @@ func (x *AdsSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdsSet.ProtoReflect.Descriptor instead.
 func (*AdsSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *AdsSet) GetPicIds() []string {
@@ -5910,7 +6024,7 @@ type GetAds struct {
 
 func (x *GetAds) Reset() {
 	*x = GetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5922,7 +6036,7 @@ func (x *GetAds) String() string {
 func (*GetAds) ProtoMessage() {}
 
 func (x *GetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5935,7 +6049,7 @@ func (x *GetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAds.ProtoReflect.Descriptor instead.
 func (*GetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
 }
 
 type Ads struct {
@@ -5947,7 +6061,7 @@ type Ads struct {
 
 func (x *Ads) Reset() {
 	*x = Ads{}
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5959,7 +6073,7 @@ func (x *Ads) String() string {
 func (*Ads) ProtoMessage() {}
 
 func (x *Ads) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5972,7 +6086,7 @@ func (x *Ads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ads.ProtoReflect.Descriptor instead.
 func (*Ads) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *Ads) GetPicIds() []string {
@@ -5991,7 +6105,7 @@ type SiteSnapshot struct {
 
 func (x *SiteSnapshot) Reset() {
 	*x = SiteSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6003,7 +6117,7 @@ func (x *SiteSnapshot) String() string {
 func (*SiteSnapshot) ProtoMessage() {}
 
 func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6016,7 +6130,7 @@ func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteSnapshot.ProtoReflect.Descriptor instead.
 func (*SiteSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *SiteSnapshot) GetAdPicIds() []string {
@@ -6038,7 +6152,7 @@ type ListProductsBought struct {
 
 func (x *ListProductsBought) Reset() {
 	*x = ListProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6050,7 +6164,7 @@ func (x *ListProductsBought) String() string {
 func (*ListProductsBought) ProtoMessage() {}
 
 func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6063,7 +6177,7 @@ func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsBought.ProtoReflect.Descriptor instead.
 func (*ListProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *ListProductsBought) GetLimit() int32 {
@@ -6082,7 +6196,7 @@ type ProductsBought struct {
 
 func (x *ProductsBought) Reset() {
 	*x = ProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6094,7 +6208,7 @@ func (x *ProductsBought) String() string {
 func (*ProductsBought) ProtoMessage() {}
 
 func (x *ProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6107,7 +6221,7 @@ func (x *ProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductsBought.ProtoReflect.Descriptor instead.
 func (*ProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *ProductsBought) GetList() []*Item {
@@ -6130,7 +6244,7 @@ type RandomProducts struct {
 
 func (x *RandomProducts) Reset() {
 	*x = RandomProducts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[112]
+	mi := &file_callme_v1_messages_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6142,7 +6256,7 @@ func (x *RandomProducts) String() string {
 func (*RandomProducts) ProtoMessage() {}
 
 func (x *RandomProducts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[112]
+	mi := &file_callme_v1_messages_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6155,7 +6269,7 @@ func (x *RandomProducts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RandomProducts.ProtoReflect.Descriptor instead.
 func (*RandomProducts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *RandomProducts) GetCount() int32 {
@@ -6183,7 +6297,7 @@ type ProductPicks struct {
 
 func (x *ProductPicks) Reset() {
 	*x = ProductPicks{}
-	mi := &file_callme_v1_messages_proto_msgTypes[113]
+	mi := &file_callme_v1_messages_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6195,7 +6309,7 @@ func (x *ProductPicks) String() string {
 func (*ProductPicks) ProtoMessage() {}
 
 func (x *ProductPicks) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[113]
+	mi := &file_callme_v1_messages_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6208,7 +6322,7 @@ func (x *ProductPicks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductPicks.ProtoReflect.Descriptor instead.
 func (*ProductPicks) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{115}
 }
 
 func (x *ProductPicks) GetRandom() []*Product {
@@ -6416,7 +6530,7 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x05Queue\x12*\n" +
 	"\awaiting\x18\x01 \x03(\v2\x10.callme.v1.OrderR\awaiting\x12(\n" +
 	"\x06called\x18\x02 \x03(\v2\x10.callme.v1.OrderR\x06called\x12*\n" +
-	"\askipped\x18\x03 \x03(\v2\x10.callme.v1.OrderR\askipped\"\xc8\x02\n" +
+	"\askipped\x18\x03 \x03(\v2\x10.callme.v1.OrderR\askipped\"\xea\x02\n" +
 	"\bShopView\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x1b\n" +
 	"\tshop_name\x18\x02 \x01(\tR\bshopName\x12\x18\n" +
@@ -6426,10 +6540,12 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"diningHall\x12\x16\n" +
 	"\x06paused\x18\x06 \x01(\bR\x06paused\x12D\n" +
 	"\vopen_orders\x18\a \x03(\v2#.callme.v1.ShopView.OpenOrdersEntryR\n" +
-	"openOrders\x1a=\n" +
+	"openOrders\x12 \n" +
+	"\fowner_pic_id\x18\b \x01(\tR\n" +
+	"ownerPicId\x1a=\n" +
 	"\x0fOpenOrdersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x85\x04\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xa7\x04\n" +
 	"\fShopSnapshot\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
@@ -6449,7 +6565,14 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x06earned\x18\r \x01(\x03R\x06earned\x12+\n" +
 	"\apayouts\x18\x0e \x03(\v2\x11.callme.v1.PayoutR\apayouts\x12\x17\n" +
 	"\apace_ms\x18\x0f \x01(\x03R\x06paceMs\x12-\n" +
-	"\x05voice\x18\x10 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\"V\n" +
+	"\x05voice\x18\x10 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\x12 \n" +
+	"\fowner_pic_id\x18\x11 \x01(\tR\n" +
+	"ownerPicId\"@\n" +
+	"\x0fSetOwnerPicture\x12\x16\n" +
+	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x15\n" +
+	"\x06pic_id\x18\x02 \x01(\tR\x05picId\"(\n" +
+	"\x0fOwnerPictureSet\x12\x15\n" +
+	"\x06pic_id\x18\x01 \x01(\tR\x05picId\"V\n" +
 	"\fVoiceSetting\x12\x10\n" +
 	"\x03spd\x18\x01 \x01(\x05R\x03spd\x12\x10\n" +
 	"\x03pit\x18\x02 \x01(\x05R\x03pit\x12\x10\n" +
@@ -6664,7 +6787,7 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 116)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 118)
 var file_callme_v1_messages_proto_goTypes = []any{
 	(*Failure)(nil),             // 0: callme.v1.Failure
 	(*Ok)(nil),                  // 1: callme.v1.Ok
@@ -6714,74 +6837,76 @@ var file_callme_v1_messages_proto_goTypes = []any{
 	(*Queue)(nil),               // 45: callme.v1.Queue
 	(*ShopView)(nil),            // 46: callme.v1.ShopView
 	(*ShopSnapshot)(nil),        // 47: callme.v1.ShopSnapshot
-	(*VoiceSetting)(nil),        // 48: callme.v1.VoiceSetting
-	(*SetVoice)(nil),            // 49: callme.v1.SetVoice
-	(*VoiceSet)(nil),            // 50: callme.v1.VoiceSet
-	(*PublishShop)(nil),         // 51: callme.v1.PublishShop
-	(*ListShopViews)(nil),       // 52: callme.v1.ListShopViews
-	(*ShopViews)(nil),           // 53: callme.v1.ShopViews
-	(*CreateOrder)(nil),         // 54: callme.v1.CreateOrder
-	(*OrderCreated)(nil),        // 55: callme.v1.OrderCreated
-	(*PrepayIssued)(nil),        // 56: callme.v1.PrepayIssued
-	(*PayParams)(nil),           // 57: callme.v1.PayParams
-	(*PrepayResult)(nil),        // 58: callme.v1.PrepayResult
-	(*PaymentNotice)(nil),       // 59: callme.v1.PaymentNotice
-	(*NoticeResult)(nil),        // 60: callme.v1.NoticeResult
-	(*OrderPaid)(nil),           // 61: callme.v1.OrderPaid
-	(*MarkOrder)(nil),           // 62: callme.v1.MarkOrder
-	(*OrderMarked)(nil),         // 63: callme.v1.OrderMarked
-	(*GetOrder)(nil),            // 64: callme.v1.GetOrder
-	(*UserPlaceOrder)(nil),      // 65: callme.v1.UserPlaceOrder
-	(*OrderAdded)(nil),          // 66: callme.v1.OrderAdded
-	(*OrderChanged)(nil),        // 67: callme.v1.OrderChanged
-	(*ListOrders)(nil),          // 68: callme.v1.ListOrders
-	(*OrderList)(nil),           // 69: callme.v1.OrderList
-	(*UserSnapshot)(nil),        // 70: callme.v1.UserSnapshot
-	(*Frame)(nil),               // 71: callme.v1.Frame
-	(*Heartbeat)(nil),           // 72: callme.v1.Heartbeat
-	(*SocketClosed)(nil),        // 73: callme.v1.SocketClosed
-	(*Register)(nil),            // 74: callme.v1.Register
-	(*Unregister)(nil),          // 75: callme.v1.Unregister
-	(*PushToUser)(nil),          // 76: callme.v1.PushToUser
-	(*Push)(nil),                // 77: callme.v1.Push
-	(*CloseSocket)(nil),         // 78: callme.v1.CloseSocket
-	(*Tick)(nil),                // 79: callme.v1.Tick
-	(*CloseOrder)(nil),          // 80: callme.v1.CloseOrder
-	(*ReleaseOrder)(nil),        // 81: callme.v1.ReleaseOrder
-	(*OrderReleased)(nil),       // 82: callme.v1.OrderReleased
-	(*OrderClosed)(nil),         // 83: callme.v1.OrderClosed
-	(*OrderAlerted)(nil),        // 84: callme.v1.OrderAlerted
-	(*Payout)(nil),              // 85: callme.v1.Payout
-	(*CashOut)(nil),             // 86: callme.v1.CashOut
-	(*CashedOut)(nil),           // 87: callme.v1.CashedOut
-	(*GetBalance)(nil),          // 88: callme.v1.GetBalance
-	(*Balance)(nil),             // 89: callme.v1.Balance
-	(*SetPaused)(nil),           // 90: callme.v1.SetPaused
-	(*ShopPaused)(nil),          // 91: callme.v1.ShopPaused
-	(*Positions)(nil),           // 92: callme.v1.Positions
-	(*PositionList)(nil),        // 93: callme.v1.PositionList
-	(*SessionsTouched)(nil),     // 94: callme.v1.SessionsTouched
-	(*CloseSession)(nil),        // 95: callme.v1.CloseSession
-	(*SessionClosed)(nil),       // 96: callme.v1.SessionClosed
-	(*CloseSessionSockets)(nil), // 97: callme.v1.CloseSessionSockets
-	(*ListAlerts)(nil),          // 98: callme.v1.ListAlerts
-	(*Alerts)(nil),              // 99: callme.v1.Alerts
-	(*AlertRaised)(nil),         // 100: callme.v1.AlertRaised
-	(*StorePicture)(nil),        // 101: callme.v1.StorePicture
-	(*PictureStored)(nil),       // 102: callme.v1.PictureStored
-	(*GetPicture)(nil),          // 103: callme.v1.GetPicture
-	(*Picture)(nil),             // 104: callme.v1.Picture
-	(*SetAds)(nil),              // 105: callme.v1.SetAds
-	(*AdsSet)(nil),              // 106: callme.v1.AdsSet
-	(*GetAds)(nil),              // 107: callme.v1.GetAds
-	(*Ads)(nil),                 // 108: callme.v1.Ads
-	(*SiteSnapshot)(nil),        // 109: callme.v1.SiteSnapshot
-	(*ListProductsBought)(nil),  // 110: callme.v1.ListProductsBought
-	(*ProductsBought)(nil),      // 111: callme.v1.ProductsBought
-	(*RandomProducts)(nil),      // 112: callme.v1.RandomProducts
-	(*ProductPicks)(nil),        // 113: callme.v1.ProductPicks
-	nil,                         // 114: callme.v1.ShopView.OpenOrdersEntry
-	nil,                         // 115: callme.v1.PaymentNotice.FieldsEntry
+	(*SetOwnerPicture)(nil),     // 48: callme.v1.SetOwnerPicture
+	(*OwnerPictureSet)(nil),     // 49: callme.v1.OwnerPictureSet
+	(*VoiceSetting)(nil),        // 50: callme.v1.VoiceSetting
+	(*SetVoice)(nil),            // 51: callme.v1.SetVoice
+	(*VoiceSet)(nil),            // 52: callme.v1.VoiceSet
+	(*PublishShop)(nil),         // 53: callme.v1.PublishShop
+	(*ListShopViews)(nil),       // 54: callme.v1.ListShopViews
+	(*ShopViews)(nil),           // 55: callme.v1.ShopViews
+	(*CreateOrder)(nil),         // 56: callme.v1.CreateOrder
+	(*OrderCreated)(nil),        // 57: callme.v1.OrderCreated
+	(*PrepayIssued)(nil),        // 58: callme.v1.PrepayIssued
+	(*PayParams)(nil),           // 59: callme.v1.PayParams
+	(*PrepayResult)(nil),        // 60: callme.v1.PrepayResult
+	(*PaymentNotice)(nil),       // 61: callme.v1.PaymentNotice
+	(*NoticeResult)(nil),        // 62: callme.v1.NoticeResult
+	(*OrderPaid)(nil),           // 63: callme.v1.OrderPaid
+	(*MarkOrder)(nil),           // 64: callme.v1.MarkOrder
+	(*OrderMarked)(nil),         // 65: callme.v1.OrderMarked
+	(*GetOrder)(nil),            // 66: callme.v1.GetOrder
+	(*UserPlaceOrder)(nil),      // 67: callme.v1.UserPlaceOrder
+	(*OrderAdded)(nil),          // 68: callme.v1.OrderAdded
+	(*OrderChanged)(nil),        // 69: callme.v1.OrderChanged
+	(*ListOrders)(nil),          // 70: callme.v1.ListOrders
+	(*OrderList)(nil),           // 71: callme.v1.OrderList
+	(*UserSnapshot)(nil),        // 72: callme.v1.UserSnapshot
+	(*Frame)(nil),               // 73: callme.v1.Frame
+	(*Heartbeat)(nil),           // 74: callme.v1.Heartbeat
+	(*SocketClosed)(nil),        // 75: callme.v1.SocketClosed
+	(*Register)(nil),            // 76: callme.v1.Register
+	(*Unregister)(nil),          // 77: callme.v1.Unregister
+	(*PushToUser)(nil),          // 78: callme.v1.PushToUser
+	(*Push)(nil),                // 79: callme.v1.Push
+	(*CloseSocket)(nil),         // 80: callme.v1.CloseSocket
+	(*Tick)(nil),                // 81: callme.v1.Tick
+	(*CloseOrder)(nil),          // 82: callme.v1.CloseOrder
+	(*ReleaseOrder)(nil),        // 83: callme.v1.ReleaseOrder
+	(*OrderReleased)(nil),       // 84: callme.v1.OrderReleased
+	(*OrderClosed)(nil),         // 85: callme.v1.OrderClosed
+	(*OrderAlerted)(nil),        // 86: callme.v1.OrderAlerted
+	(*Payout)(nil),              // 87: callme.v1.Payout
+	(*CashOut)(nil),             // 88: callme.v1.CashOut
+	(*CashedOut)(nil),           // 89: callme.v1.CashedOut
+	(*GetBalance)(nil),          // 90: callme.v1.GetBalance
+	(*Balance)(nil),             // 91: callme.v1.Balance
+	(*SetPaused)(nil),           // 92: callme.v1.SetPaused
+	(*ShopPaused)(nil),          // 93: callme.v1.ShopPaused
+	(*Positions)(nil),           // 94: callme.v1.Positions
+	(*PositionList)(nil),        // 95: callme.v1.PositionList
+	(*SessionsTouched)(nil),     // 96: callme.v1.SessionsTouched
+	(*CloseSession)(nil),        // 97: callme.v1.CloseSession
+	(*SessionClosed)(nil),       // 98: callme.v1.SessionClosed
+	(*CloseSessionSockets)(nil), // 99: callme.v1.CloseSessionSockets
+	(*ListAlerts)(nil),          // 100: callme.v1.ListAlerts
+	(*Alerts)(nil),              // 101: callme.v1.Alerts
+	(*AlertRaised)(nil),         // 102: callme.v1.AlertRaised
+	(*StorePicture)(nil),        // 103: callme.v1.StorePicture
+	(*PictureStored)(nil),       // 104: callme.v1.PictureStored
+	(*GetPicture)(nil),          // 105: callme.v1.GetPicture
+	(*Picture)(nil),             // 106: callme.v1.Picture
+	(*SetAds)(nil),              // 107: callme.v1.SetAds
+	(*AdsSet)(nil),              // 108: callme.v1.AdsSet
+	(*GetAds)(nil),              // 109: callme.v1.GetAds
+	(*Ads)(nil),                 // 110: callme.v1.Ads
+	(*SiteSnapshot)(nil),        // 111: callme.v1.SiteSnapshot
+	(*ListProductsBought)(nil),  // 112: callme.v1.ListProductsBought
+	(*ProductsBought)(nil),      // 113: callme.v1.ProductsBought
+	(*RandomProducts)(nil),      // 114: callme.v1.RandomProducts
+	(*ProductPicks)(nil),        // 115: callme.v1.ProductPicks
+	nil,                         // 116: callme.v1.ShopView.OpenOrdersEntry
+	nil,                         // 117: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
@@ -6801,26 +6926,26 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	5,   // 14: callme.v1.Queue.called:type_name -> callme.v1.Order
 	5,   // 15: callme.v1.Queue.skipped:type_name -> callme.v1.Order
 	4,   // 16: callme.v1.ShopView.products:type_name -> callme.v1.Product
-	114, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
+	116, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
 	4,   // 18: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
 	5,   // 19: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
-	85,  // 20: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
-	48,  // 21: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
-	48,  // 22: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
-	48,  // 23: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
+	87,  // 20: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
+	50,  // 21: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
+	50,  // 22: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
+	50,  // 23: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
 	46,  // 24: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
 	46,  // 25: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
 	5,   // 26: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
 	5,   // 27: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	115, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
-	48,  // 29: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
+	117, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	50,  // 29: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
 	3,   // 30: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
 	5,   // 31: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
 	5,   // 32: callme.v1.OrderList.list:type_name -> callme.v1.Order
 	2,   // 33: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
 	2,   // 34: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
-	85,  // 35: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
-	85,  // 36: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
+	87,  // 35: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
+	87,  // 36: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
 	5,   // 37: callme.v1.PositionList.list:type_name -> callme.v1.Order
 	3,   // 38: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
 	4,   // 39: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
@@ -6843,7 +6968,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   116,
+			NumMessages:   118,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
