@@ -122,7 +122,9 @@ func Start(opts Options) (*Engine, error) {
 	e.root = e.system.Root
 
 	e.hub = e.spawn("hub", actor.PropsFromProducer(func() actor.Actor { return newHub() }))
-	e.catalog = e.spawn("catalog", actor.PropsFromProducer(func() actor.Actor { return newCatalog(opts.Metrics) }))
+	e.catalog = e.spawn("catalog", actor.PropsFromProducer(func() actor.Actor {
+		return newCatalog(opts.Metrics)
+	}))
 	for i := range e.shards {
 		e.shards[i] = e.spawn(fmt.Sprintf("sessions-%02d", i), e.persistent(func() actor.Actor {
 			return newSessionShard(e)
@@ -273,7 +275,8 @@ func (e *Engine) Login(code string) (LoginResult, error) {
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if _, err := e.request(e.shardFor(id), &pb.OpenSession{Openid: sess.OpenID, SessionId: id}); err != nil {
+	open := &pb.OpenSession{Openid: sess.OpenID, SessionId: id}
+	if _, err := e.request(e.shardFor(id), open); err != nil {
 		return LoginResult{}, err
 	}
 	ref, err := e.shopOf(sess.OpenID)
@@ -281,7 +284,11 @@ func (e *Engine) Login(code string) (LoginResult, error) {
 		return LoginResult{}, err
 	}
 	e.log.Info("login", "session", ShortID(id), "seller", ref.GetShopId() != 0)
-	return LoginResult{SessionID: id, IsSeller: ref.GetShopId() != 0, IsAdmin: e.admins[sess.OpenID]}, nil
+	return LoginResult{
+		SessionID: id,
+		IsSeller:  ref.GetShopId() != 0,
+		IsAdmin:   e.admins[sess.OpenID],
+	}, nil
 }
 
 // openid resolves a session id to its user.

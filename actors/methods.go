@@ -119,16 +119,19 @@ func (e *Engine) PlaceOrder(sessionID string, lines []OrderLine) (*pb.PayParams,
 			return nil, badRequest("invalid product_id %d", l.ProductID)
 		}
 		if l.Quantity < 1 || l.Quantity > maxQuantity {
-			return nil, badRequest("invalid product_qu %d: must be 1 to %d", l.Quantity, maxQuantity)
+			return nil, badRequest("invalid product_qu %d: must be 1 to %d", l.Quantity,
+				maxQuantity)
 		}
 		s := shopOfProduct(l.ProductID)
 		if shopID != 0 && s != shopID {
-			return nil, badRequest("products of two shops in one order: order from one shop at a time")
+			return nil, badRequest(
+				"products of two shops in one order: order from one shop at a time")
 		}
 		shopID = s
 		items = append(items, &pb.Item{ProductId: l.ProductID, Quantity: l.Quantity})
 	}
-	res, err := e.request(e.userPID(id), &pb.UserPlaceOrder{Openid: id, ShopId: shopID, Items: items})
+	place := &pb.UserPlaceOrder{Openid: id, ShopId: shopID, Items: items}
+	res, err := e.request(e.userPID(id), place)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ type order struct {
 	engine *Engine
 	o      *pb.Order
 
-	// prepayWaiter is the caller of CreateOrder until WeChat Pay answers.
+	// prepayWaiter is the caller of CreateOrder until WeChat Pay replies.
 	prepayWaiter *actor.PID
 	// noticeWaiters are the payment notices waiting for the shop's number.
 	noticeWaiters []*actor.PID
@@ -130,7 +130,7 @@ func (r *order) persist(ev proto.Message) {
 	r.engine.countTransition(was, r.o.GetStatus())
 }
 
-// create records the order, then asks WeChat Pay for a prepay id off the
+// create records the order, then requests a prepay id from WeChat Pay off the
 // actor's goroutine; PrepayResult completes the request.
 func (r *order) create(ctx actor.Context, m *pb.CreateOrder) {
 	if r.o != nil && r.o.GetPrepayId() != "" {
@@ -194,8 +194,8 @@ func (r *order) payParams() *pb.PayParams {
 	}
 }
 
-// notice applies a payment notice at most once. The first valid notice asks
-// the shop for a number; repeats, concurrent ones included, get the same
+// notice applies a payment notice at most once. The first valid notice requests
+// a number from the shop; repeats, concurrent ones included, get the same
 // answer once the number is durable.
 func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 	if r.o == nil {
@@ -318,5 +318,5 @@ func (r *order) push(ctx actor.Context, openid string, data []byte) {
 }
 
 func (r *order) notifyUser(ctx actor.Context) {
-	ctx.Send(r.engine.userPID(r.o.GetOpenid()), &pb.OrderChanged{Order: proto.Clone(r.o).(*pb.Order)})
+	ctx.Send(r.engine.userPID(r.o.GetOpenid()), &pb.OrderChanged{Order: cloneOrder(r.o)})
 }

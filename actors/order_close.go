@@ -107,7 +107,7 @@ type heldNotice struct {
 	transactionID string
 }
 
-// settleHeld answers the notices held during a close: an alert when the
+// settleHeld replies to the notices held during a close: an alert when the
 // order closed, else the usual path to a number.
 func (r *order) settleHeld(ctx actor.Context) {
 	held := r.held

@@ -51,8 +51,8 @@ func (s *shop) Receive(ctx actor.Context) {
 	default:
 		if len(s.reserving) > 0 {
 			// Persisting may take a snapshot, which protoactor delivers
-			// through Receive and which leaves the context without the
-			// current message; so the message is delivered again after.
+			// through Receive. That leaves the context without the current
+			// message, so the message is delivered again after the flush.
 			env := &actor.MessageEnvelope{Header: ctx.MessageHeader().ToMap(),
 				Message: ctx.Message(), Sender: ctx.Sender()}
 			s.flushReservations(ctx)
@@ -138,7 +138,7 @@ func (s *shop) receive(ctx actor.Context) {
 	}
 }
 
-// isRequest reports whether m is a message the shop answers, as opposed to
+// isRequest reports whether m is a request the shop replies to, as opposed to
 // lifecycle and replay messages.
 func isRequest(m any) bool {
 	switch m.(type) {
@@ -218,7 +218,7 @@ func (s *shop) persist(ev proto.Message) {
 	s.applyEvent(ev)
 }
 
-// rejectStranger answers 403 unless openid owns this shop.
+// rejectStranger replies 403 unless openid owns this shop.
 func (s *shop) rejectStranger(ctx actor.Context, openid string) bool {
 	if s.state.GetShopId() == 0 {
 		ctx.Respond(failure(404, "shop not found"))
@@ -364,7 +364,7 @@ func (s *shop) queue() *pb.Queue {
 }
 
 // reserve checks the lines against the catalog, takes them out of
-// inventory and answers with the new unpaid order.
+// inventory and replies with the new unpaid order.
 func (s *shop) reserve(ctx actor.Context, m *pb.ReserveOrder) {
 	if s.state.GetShopId() == 0 {
 		ctx.Respond(failure(404, "no product %d", m.GetItems()[0].GetProductId()))

@@ -111,7 +111,7 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 	})
 }
 
-// list answers with the newest orders, fetching from the order actors those
+// list replies with the newest orders, fetching from the order actors those
 // not cached since this actor started.
 func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 	ids := u.orderIDs

@@ -76,11 +76,13 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		"use local stand-ins for WeChat login, WeChat Pay (merchant key callme-dev-key) and "+
 			"Baidu TTS")
 	f.string(&c.admins, "admin", "", "comma-separated openids of admins")
-	f.string(&c.tlsCert, "tls-cert", "", "PEM certificate file; serves https and wss with --tls-key")
+	f.string(&c.tlsCert, "tls-cert", "",
+		"PEM certificate file; serves https and wss with --tls-key")
 	f.string(&c.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	f.duration(&c.heartbeat, "heartbeat", actors.DefaultHeartbeat,
 		"close a WebSocket silent for this long (code 4408); at least 1s")
-	f.int(&c.snapshotEvery, "snapshot-every", 100, "events between two snapshots of an actor; at least 1")
+	f.int(&c.snapshotEvery, "snapshot-every", 100,
+		"events between two snapshots of an actor; at least 1")
 	f.duration(&c.unpaidTTL, "unpaid-ttl", 15*time.Minute,
 		"close an order left unpaid this long and return its items; at least 1s")
 	f.duration(&c.sessionTTL, "session-ttl", 30*24*time.Hour,
