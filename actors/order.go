@@ -309,8 +309,10 @@ func (r *order) mark(ctx actor.Context, m *pb.MarkOrder) {
 // pushCustomer sends a push to every socket of the order's customer and
 // refreshes the customer's order list.
 func (r *order) pushCustomer(ctx actor.Context, data []byte) {
-	r.push(ctx, r.o.GetOpenid(), data)
+	// The user actor hears first: a client that lists its orders after the
+	// push then finds the change, since its request queues behind it.
 	r.notifyUser(ctx)
+	r.push(ctx, r.o.GetOpenid(), data)
 }
 
 func (r *order) push(ctx actor.Context, openid string, data []byte) {

@@ -40,9 +40,12 @@ func decodeFields(body, contentType []byte, query *fasthttp.Args) (*fields, erro
 	switch {
 	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
 		return f, f.addJSON(body)
-	case mediaType == "application/x-www-form-urlencoded":
+	case mediaType == "application/x-www-form-urlencoded" && body[0] != '{':
 		return f, f.addForm(body)
-	case mediaType == "" || mediaType == "text/plain":
+	case mediaType == "" || mediaType == "text/plain" ||
+		mediaType == "application/x-www-form-urlencoded":
+		// A form never starts with "{", but a JSON object sent with a
+		// form's Content-Type (curl -d does that) does.
 		if body[0] == '{' {
 			return f, f.addJSON(body)
 		}

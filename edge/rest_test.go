@@ -130,6 +130,9 @@ func TestRESTEncodingsDecodeAlike(t *testing.T) {
 		{"json without content type", "", "",
 			`{"session_id":"s1","product_id":9,"product_name":"Beef noodles",` +
 				`"total_fee":1250,"inventory":30,"label":"hot"}`},
+		{"json labelled as a form", "", "application/x-www-form-urlencoded",
+			`{"session_id":"s1","product_id":9,"product_name":"Beef noodles",` +
+				`"total_fee":1250,"inventory":30,"label":"hot"}`},
 		{"json and query", "?session_id=s1&label=hot", "application/json",
 			`{"product_id":9,"product_name":"Beef noodles","total_fee":1250,` +
 				`"inventory":30}`},
