@@ -472,3 +472,31 @@ func TestNoticeRacingCloseNeverFails(t *testing.T) {
 		}
 	}
 }
+
+func TestFailedPrepayReturnsItems(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 5)
+	customer := te.login("c1")
+
+	// Nothing listens on port 1 of loopback, so WeChat Pay is unreachable.
+	te.pay.BaseURL = "http://127.0.0.1:1"
+	_, err := te.e.PlaceOrder(customer, []OrderLine{{ProductID: rice, Quantity: 2}})
+	wantCode(t, err, 502)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		products, _ := te.e.Products(seller)
+		if products[0].GetInventory() == 5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("inventory %d after a failed prepay, want 5 back",
+				products[0].GetInventory())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	list, err := te.e.Orders(customer)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("orders after a failed prepay = %v (%v), want none", list, err)
+	}
+}

@@ -26,8 +26,10 @@ type order struct {
 	engine *Engine
 	o      *pb.Order
 
-	// prepayWaiter is the caller of CreateOrder until WeChat Pay replies.
+	// prepayWaiter is the caller of CreateOrder until WeChat Pay replies,
+	// and creating the order it creates.
 	prepayWaiter *actor.PID
+	creating     *pb.Order
 	// noticeWaiters are the payment notices waiting for the shop's number.
 	noticeWaiters []*actor.PID
 	numberAsked   time.Time
@@ -142,17 +144,18 @@ func (r *order) create(ctx actor.Context, m *pb.CreateOrder) {
 		return
 	}
 	r.prepayWaiter = ctx.Sender()
-	if r.o == nil {
-		r.persist(&pb.OrderCreated{Order: m.GetOrder()})
-		r.notifyUser(ctx)
+	r.creating = r.o
+	if r.creating == nil {
+		r.creating = m.GetOrder()
 	}
 
+	o := r.creating
 	req := wechat.UnifiedOrderRequest{
-		OutTradeNo: r.o.GetOrderId(),
-		Body:       fmt.Sprintf("%s-取餐订单", r.o.GetShopName()),
-		OpenID:     r.o.GetOpenid(),
+		OutTradeNo: o.GetOrderId(),
+		Body:       fmt.Sprintf("%s-取餐订单", o.GetShopName()),
+		OpenID:     o.GetOpenid(),
 		ClientIP:   "127.0.0.1",
-		TotalFee:   r.o.GetTotalFee(),
+		TotalFee:   o.GetTotalFee(),
 	}
 	self, root, timeout := ctx.Self(), ctx.ActorSystem().Root, r.engine.opts.RequestTimeout
 	pay := r.engine.opts.Pay
@@ -168,16 +171,31 @@ func (r *order) create(ctx actor.Context, m *pb.CreateOrder) {
 	}()
 }
 
+// prepaid completes create. The order is first persisted here, with its
+// prepay id, in one event: a notice can only follow a payment with that
+// prepay id, which the customer gets after the event is durable. A failed
+// prepay leaves nothing recorded, and the shop gets the items back.
 func (r *order) prepaid(ctx actor.Context, m *pb.PrepayResult) {
-	waiter := r.prepayWaiter
-	r.prepayWaiter = nil
+	waiter, o := r.prepayWaiter, r.creating
+	r.prepayWaiter, r.creating = nil, nil
 	if m.GetError() != "" {
-		r.engine.log.Warn("wechat pay unifiedorder failed", "order", r.o.GetOrderId(),
+		r.engine.log.Warn("wechat pay unifiedorder failed", "order", o.GetOrderId(),
 			"err", m.GetError())
 		ctx.Send(waiter, failure(502, "WeChat Pay did not accept the order, try again"))
+		if r.o == nil {
+			release := &pb.ReleaseOrder{OrderId: o.GetOrderId()}
+			ctx.Request(r.engine.shopPID(o.GetShopId()), release)
+		}
 		return
 	}
-	r.persist(&pb.PrepayIssued{PrepayId: m.GetPrepayId()})
+	if r.o == nil {
+		created := cloneOrder(o)
+		created.PrepayId = m.GetPrepayId()
+		r.persist(&pb.OrderCreated{Order: created})
+	} else {
+		r.persist(&pb.PrepayIssued{PrepayId: m.GetPrepayId()})
+	}
+	r.notifyUser(ctx)
 	ctx.Send(waiter, r.payParams())
 }
 
@@ -200,7 +218,9 @@ func (r *order) payParams() *pb.PayParams {
 func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 	if r.o == nil {
 		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "unknown out_trade_no"})
-		ctx.Stop(ctx.Self())
+		if r.prepayWaiter == nil {
+			ctx.Stop(ctx.Self())
+		}
 		return
 	}
 	f := m.GetFields()

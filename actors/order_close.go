@@ -30,7 +30,9 @@ func (r *order) markChanges(action string) bool {
 func (r *order) close(ctx actor.Context, m *pb.CloseOrder) {
 	if r.o == nil {
 		ctx.Respond(failure(404, "no such order"))
-		ctx.Stop(ctx.Self())
+		if r.prepayWaiter == nil {
+			ctx.Stop(ctx.Self())
+		}
 		return
 	}
 	if !m.GetExpired() && m.GetOpenid() != r.o.GetOpenid() {

@@ -94,10 +94,6 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 			return
 		}
 		o := r.GetOrder()
-		u.PersistReceive(&pb.OrderAdded{OrderId: o.GetOrderId()})
-		u.orderIDs = append(u.orderIDs, o.GetOrderId())
-		u.remember(o)
-
 		create := ctx.RequestFuture(u.engine.orderPID(o.GetOrderId()), &pb.CreateOrder{Order: o},
 			timeout)
 		u.waiting++
@@ -105,6 +101,12 @@ func (u *user) place(ctx actor.Context, m *pb.UserPlaceOrder) {
 			u.waiting--
 			if err != nil {
 				res = failure(503, "the order did not answer, try again")
+			}
+			// Only a created order joins the list; one whose creation
+			// failed was never offered for payment.
+			if _, ok := res.(*pb.PayParams); ok {
+				u.PersistReceive(&pb.OrderAdded{OrderId: o.GetOrderId()})
+				u.orderIDs = append(u.orderIDs, o.GetOrderId())
 			}
 			ctx.Send(sender, res)
 		})
