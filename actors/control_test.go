@@ -214,6 +214,8 @@ func TestSkipRecallAndCallNext(t *testing.T) {
 	if err := te.e.Done(seller, first); err != nil {
 		t.Fatalf("done: %v", err)
 	}
+	wantCode(t, te.e.Recall(seller, first), 409)
+	wantCode(t, te.e.Done(seller, first), 409)
 	if err := te.e.Call(seller, ""); err != nil {
 		t.Fatalf("call next: %v", err)
 	}

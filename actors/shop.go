@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/persistence"
 	"google.golang.org/protobuf/proto"
@@ -590,6 +592,10 @@ func (s *shop) queueAction(ctx actor.Context, m *pb.QueueAction) {
 	}
 	o := s.orders[m.GetOrderId()]
 	if o == nil {
+		if slices.Contains(s.state.GetFinished(), m.GetOrderId()) {
+			ctx.Respond(failure(409, "order %s is done: it was handed over", m.GetOrderId()))
+			return
+		}
 		ctx.Respond(failure(404, "no open order %s in your shop", m.GetOrderId()))
 		return
 	}

@@ -17,6 +17,9 @@ const (
 // defaultPace is the paid-to-called time a shop assumes before its first call.
 const defaultPace = 5 * time.Minute
 
+// maxFinished is how many handed-over orders a shop remembers.
+const maxFinished = 1000
+
 // etaStep is how far a waiting order's estimate must move before its
 // customer hears about it again.
 const etaStep = 60
@@ -69,6 +72,10 @@ func (s *shop) applyQueueMoved(e *pb.QueueMoved) {
 	case actionDone:
 		s.removeOrder(e.GetOrderId())
 		delete(s.pushed, e.GetOrderId())
+		s.state.Finished = append(s.state.Finished, e.GetOrderId())
+		if n := len(s.state.Finished); n > maxFinished {
+			s.state.Finished = append([]string(nil), s.state.Finished[n-maxFinished:]...)
+		}
 	}
 }
 

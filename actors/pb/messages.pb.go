@@ -2795,9 +2795,12 @@ type ShopSnapshot struct {
 	Earned      int64                  `protobuf:"varint,13,opt,name=earned,proto3" json:"earned,omitempty"`
 	Payouts     []*Payout              `protobuf:"bytes,14,rep,name=payouts,proto3" json:"payouts,omitempty"`
 	// pace_ms is the moving average of paid-to-called time.
-	PaceMs        int64         `protobuf:"varint,15,opt,name=pace_ms,json=paceMs,proto3" json:"pace_ms,omitempty"`
-	Voice         *VoiceSetting `protobuf:"bytes,16,opt,name=voice,proto3" json:"voice,omitempty"`
-	OwnerPicId    string        `protobuf:"bytes,17,opt,name=owner_pic_id,json=ownerPicId,proto3" json:"owner_pic_id,omitempty"`
+	PaceMs     int64         `protobuf:"varint,15,opt,name=pace_ms,json=paceMs,proto3" json:"pace_ms,omitempty"`
+	Voice      *VoiceSetting `protobuf:"bytes,16,opt,name=voice,proto3" json:"voice,omitempty"`
+	OwnerPicId string        `protobuf:"bytes,17,opt,name=owner_pic_id,json=ownerPicId,proto3" json:"owner_pic_id,omitempty"`
+	// finished lists the newest orders handed over, so a late queue action on
+	// one is answered as a wrong state, not as an unknown order.
+	Finished      []string `protobuf:"bytes,18,rep,name=finished,proto3" json:"finished,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2949,6 +2952,13 @@ func (x *ShopSnapshot) GetOwnerPicId() string {
 		return x.OwnerPicId
 	}
 	return ""
+}
+
+func (x *ShopSnapshot) GetFinished() []string {
+	if x != nil {
+		return x.Finished
+	}
+	return nil
 }
 
 // SetOwnerPicture sets the avatar of a shop's seller.
@@ -6545,7 +6555,7 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"ownerPicId\x1a=\n" +
 	"\x0fOpenOrdersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xa7\x04\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xc3\x04\n" +
 	"\fShopSnapshot\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
@@ -6567,7 +6577,8 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\apace_ms\x18\x0f \x01(\x03R\x06paceMs\x12-\n" +
 	"\x05voice\x18\x10 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\x12 \n" +
 	"\fowner_pic_id\x18\x11 \x01(\tR\n" +
-	"ownerPicId\"@\n" +
+	"ownerPicId\x12\x1a\n" +
+	"\bfinished\x18\x12 \x03(\tR\bfinished\"@\n" +
 	"\x0fSetOwnerPicture\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x15\n" +
 	"\x06pic_id\x18\x02 \x01(\tR\x05picId\"(\n" +
