@@ -502,3 +502,14 @@ func TestFailedPrepayReturnsItems(t *testing.T) {
 		t.Fatalf("orders after a failed prepay = %v (%v), want none", list, err)
 	}
 }
+
+func TestTextFieldsRejectControlCharacters(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	_, err := te.e.ModifyProduct(seller, ProductEdit{ProductName: "Rice\x00", TotalFee: 100,
+		Inventory: 1})
+	wantCode(t, err, 400)
+	if msg := AsError(err).Msg; msg != "invalid product_name: control characters are not allowed" {
+		t.Fatalf("errmsg = %q", msg)
+	}
+}

@@ -3,6 +3,7 @@ package actors
 import (
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"callme/actors/pb"
@@ -218,6 +219,9 @@ func checkText(field, s string, max int) *pb.Failure {
 	}
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return failure(400, "invalid %s: at most %d characters", field, max)
+	}
+	if strings.ContainsFunc(s, unicode.IsControl) {
+		return failure(400, "invalid %s: control characters are not allowed", field)
 	}
 	return nil
 }

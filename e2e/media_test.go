@@ -73,6 +73,20 @@ func TestProductPictures(t *testing.T) {
 	if r.CacheControl != "public, max-age=31536000, immutable" {
 		t.Errorf("Cache-Control = %q", r.CacheControl)
 	}
+
+	head, err := http.NewRequestWithContext(ctx, http.MethodHead, wantURL, nil)
+	if err != nil {
+		t.Fatalf("HEAD request: %v", err)
+	}
+	res, err := http.DefaultClient.Do(head)
+	if err != nil {
+		t.Fatalf("HEAD picture: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("HEAD picture = %d %q, want 200 image/png", res.StatusCode,
+			res.Header.Get("Content-Type"))
+	}
 	cached := fetchPicture(ctx, t, c, wantURL, r.ETag)
 	if cached.Status != http.StatusNotModified || len(cached.Data) != 0 {
 		t.Errorf("GET with If-None-Match %s = %d with %d bytes, want 304 and none", r.ETag,

@@ -140,6 +140,7 @@ func (r *REST) router() *router.Router {
 	g.POST("/product_man/list", r.handle(r.products))
 	g.POST("/product_man/update", r.handleUpload(maxBodySize, errBodyTooLarge, r.updateProduct))
 	g.GET("/wx_session/picture", r.picture)
+	g.HEAD("/wx_session/picture", r.picture)
 	g.POST("/wx_session/content", r.handle(r.content))
 	g.POST("/admin/ads", r.handleUpload(maxAdsBodySize, errAdsBodyTooLarge, r.setAds))
 	g.POST("/product_man/avatar", r.handleUpload(maxBodySize, errBodyTooLarge, r.setAvatar))
