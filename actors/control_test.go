@@ -278,8 +278,46 @@ func TestWaitingOrdersLearnTheirPlace(t *testing.T) {
 	if push["ahead"] != 1.0 {
 		t.Fatalf("order push after a call = %v, want ahead 1", push)
 	}
-	if push["eta_s"] != 0.0 {
-		t.Fatalf("eta after waiting the learned 60 s pace = %v, want 0", push["eta_s"])
+	// The learned 60 s pace has passed, but one order is still ahead at
+	// the default gap of a minute between calls.
+	if push["eta_s"] != 60.0 {
+		t.Fatalf("eta with one order ahead = %v, want 60", push["eta_s"])
+	}
+
+	// A second call 20 s later teaches the gap; the order is next.
+	te.clock.Add(20 * time.Second)
+	if err := te.e.Call(seller, ids[1]); err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	push = s3.nextKind(t, "order")["order"].(map[string]any)
+	if push["ahead"] != 0.0 || push["eta_s"] != 0.0 {
+		t.Fatalf("order push after the second call = %v, want ahead 0 and eta 0", push)
+	}
+	q, _ := te.e.Queue(seller)
+	if len(q.GetWaiting()) != 1 {
+		t.Fatalf("waiting = %v, want the third order", q.GetWaiting())
+	}
+}
+
+func TestEtaGrowsWithOrdersAhead(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 50)
+	customer := te.login("c1")
+	for range 8 {
+		te.mustPay(te.order(customer, OrderLine{ProductID: rice, Quantity: 1}), "dev-c1", 100)
+	}
+	q, err := te.e.Queue(seller)
+	if err != nil {
+		t.Fatalf("queue: %v", err)
+	}
+	// Before any call: the 300 s default pace, or a minute per order ahead.
+	for i, o := range q.GetWaiting() {
+		want := max(int64(300), int64(i)*60)
+		if o.GetAhead() != int64(i) || o.GetEtaS() != want {
+			t.Errorf("waiting[%d] ahead %d eta %d, want %d and %d", i, o.GetAhead(),
+				o.GetEtaS(), i, want)
+		}
 	}
 }
 

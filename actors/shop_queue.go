@@ -17,6 +17,13 @@ const (
 // defaultPace is the paid-to-called time a shop assumes before its first call.
 const defaultPace = 5 * time.Minute
 
+// defaultCallGap is the time between two calls a shop assumes before it has
+// measured one; maxCallGap is the longest gap it learns from.
+const (
+	defaultCallGap = time.Minute
+	maxCallGap     = 30 * time.Minute
+)
+
 // maxFinished is how many handed-over orders a shop remembers.
 const maxFinished = 1000
 
@@ -63,6 +70,7 @@ func (s *shop) applyQueueMoved(e *pb.QueueMoved) {
 	case actionCall:
 		if o.GetCalledAt() == 0 && o.GetPaidAt() > 0 {
 			s.learnPace(time.Duration(e.GetAt()-o.GetPaidAt()) * time.Second)
+			s.learnCallGap(e.GetAt())
 		}
 		o.Status, o.CalledAt = statusCalled, e.GetAt()
 	case actionRecall:
@@ -98,18 +106,43 @@ func (s *shop) pace() time.Duration {
 }
 
 // places returns the place of every waiting order in one pass: the orders
-// ahead of it, and the seconds until its call estimated as the shop's
-// average paid-to-called time less the time already waited, at least 0.
+// ahead of it, and the seconds until its call, estimated as the larger of
+// the shop's average paid-to-called time less the time already waited, and
+// the orders ahead times the shop's average gap between calls.
 func (s *shop) places() map[string]place {
 	waiting := s.queue().GetWaiting()
 	out := make(map[string]place, len(waiting))
-	now, pace := s.engine.unix(), s.pace()
+	now, pace, gap := s.engine.unix(), s.pace(), s.callGap()
 	for i, o := range waiting {
 		waited := time.Duration(now-o.GetPaidAt()) * time.Second
-		eta := max(pace-waited, 0)
+		eta := max(pace-waited, time.Duration(i)*gap, 0)
 		out[o.GetOrderId()] = place{ahead: int64(i), eta: int64(eta / time.Second)}
 	}
 	return out
+}
+
+// learnCallGap folds the time since the previous first call into the
+// shop's moving average of call gaps. Gaps over maxCallGap, such as the
+// night between two lunches, are not samples of the counter's speed.
+func (s *shop) learnCallGap(at int64) {
+	last := s.state.GetLastCallAt()
+	s.state.LastCallAt = at
+	gap := time.Duration(at-last) * time.Second
+	if last == 0 || gap <= 0 || gap > maxCallGap {
+		return
+	}
+	if s.state.GetCallGapMs() == 0 {
+		s.state.CallGapMs = gap.Milliseconds()
+		return
+	}
+	s.state.CallGapMs = (s.state.GetCallGapMs()*4 + gap.Milliseconds()) / 5
+}
+
+func (s *shop) callGap() time.Duration {
+	if s.state.GetCallGapMs() == 0 {
+		return defaultCallGap
+	}
+	return time.Duration(s.state.GetCallGapMs()) * time.Millisecond
 }
 
 // withPositions fills ahead and eta_s of each waiting order.

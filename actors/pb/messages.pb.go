@@ -2800,7 +2800,11 @@ type ShopSnapshot struct {
 	OwnerPicId string        `protobuf:"bytes,17,opt,name=owner_pic_id,json=ownerPicId,proto3" json:"owner_pic_id,omitempty"`
 	// finished lists the newest orders handed over, so a late queue action on
 	// one is answered as a wrong state, not as an unknown order.
-	Finished      []string `protobuf:"bytes,18,rep,name=finished,proto3" json:"finished,omitempty"`
+	Finished []string `protobuf:"bytes,18,rep,name=finished,proto3" json:"finished,omitempty"`
+	// call_gap_ms is the moving average of the time between two first calls;
+	// last_call_at is the time of the latest first call.
+	CallGapMs     int64 `protobuf:"varint,19,opt,name=call_gap_ms,json=callGapMs,proto3" json:"call_gap_ms,omitempty"`
+	LastCallAt    int64 `protobuf:"varint,20,opt,name=last_call_at,json=lastCallAt,proto3" json:"last_call_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2959,6 +2963,20 @@ func (x *ShopSnapshot) GetFinished() []string {
 		return x.Finished
 	}
 	return nil
+}
+
+func (x *ShopSnapshot) GetCallGapMs() int64 {
+	if x != nil {
+		return x.CallGapMs
+	}
+	return 0
+}
+
+func (x *ShopSnapshot) GetLastCallAt() int64 {
+	if x != nil {
+		return x.LastCallAt
+	}
+	return 0
 }
 
 // SetOwnerPicture sets the avatar of a shop's seller.
@@ -6555,7 +6573,7 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"ownerPicId\x1a=\n" +
 	"\x0fOpenOrdersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\xc3\x04\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x85\x05\n" +
 	"\fShopSnapshot\x12\x17\n" +
 	"\ashop_id\x18\x01 \x01(\x03R\x06shopId\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x1b\n" +
@@ -6578,7 +6596,10 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\x05voice\x18\x10 \x01(\v2\x17.callme.v1.VoiceSettingR\x05voice\x12 \n" +
 	"\fowner_pic_id\x18\x11 \x01(\tR\n" +
 	"ownerPicId\x12\x1a\n" +
-	"\bfinished\x18\x12 \x03(\tR\bfinished\"@\n" +
+	"\bfinished\x18\x12 \x03(\tR\bfinished\x12\x1e\n" +
+	"\vcall_gap_ms\x18\x13 \x01(\x03R\tcallGapMs\x12 \n" +
+	"\flast_call_at\x18\x14 \x01(\x03R\n" +
+	"lastCallAt\"@\n" +
 	"\x0fSetOwnerPicture\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x15\n" +
 	"\x06pic_id\x18\x02 \x01(\tR\x05picId\"(\n" +
