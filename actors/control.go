@@ -42,14 +42,19 @@ func (e *Engine) Cash(sessionID string, amount int64, requestID string) (*pb.Pay
 	if requestID == "" {
 		return nil, badRequest("missing field request_id")
 	}
-	if len(requestID) > 64 {
-		return nil, badRequest("invalid request_id: at most 64 characters")
+	if len(requestID) > 64 || strings.ContainsFunc(requestID, notIDChar) {
+		return nil, badRequest("invalid request_id: 1 to 64 letters, digits, '-', '_', '.' or ':'")
 	}
 	res, err := e.request(shop, &pb.CashOut{Openid: id, Amount: amount, RequestId: requestID})
 	if err != nil {
 		return nil, err
 	}
 	return res.(*pb.CashedOut).GetPayout(), nil
+}
+
+func notIDChar(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune("-_.:", r))
 }
 
 // Balance returns the seller's balance, total earned and payouts.

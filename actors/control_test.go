@@ -547,7 +547,43 @@ func TestTextFieldsRejectControlCharacters(t *testing.T) {
 	_, err := te.e.ModifyProduct(seller, ProductEdit{ProductName: "Rice\x00", TotalFee: 100,
 		Inventory: 1})
 	wantCode(t, err, 400)
-	if msg := AsError(err).Msg; msg != "invalid product_name: control characters are not allowed" {
+	if msg := AsError(err).Msg; msg != "invalid product_name: control or formatting characters are not allowed" {
 		t.Fatalf("errmsg = %q", msg)
+	}
+}
+
+func TestPaidPushFollowsPaidList(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 100, 1000)
+	a, b := te.login("ca"), te.login("cb")
+	bs, _ := te.connect(b)
+	for i := range 30 {
+		first := te.order(a, OrderLine{ProductID: rice, Quantity: 1})
+		te.mustPay(first, "dev-ca", 100)
+		id := te.order(b, OrderLine{ProductID: rice, Quantity: 1})
+
+		// B's payment races a call that moves the queue.
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); te.mustPay(id, "dev-cb", 100) }()
+		go func() { defer wg.Done(); _ = te.e.Call(seller, first) }()
+		for {
+			o := bs.nextKind(t, "order")["order"].(map[string]any)
+			if o["order_id"] == id && o["status"] == "paid" {
+				break
+			}
+		}
+		list, _, err := te.e.History(b, "", 1)
+		if err != nil || list[0].GetStatus() != "paid" {
+			t.Fatalf("round %d: list after the paid push = %v (%v), want paid", i, list, err)
+		}
+		wg.Wait()
+		if err := te.e.Done(seller, id); err != nil {
+			t.Fatalf("done: %v", err)
+		}
+		if err := te.e.Done(seller, first); err != nil {
+			t.Fatalf("done: %v", err)
+		}
 	}
 }

@@ -220,10 +220,16 @@ func checkText(field, s string, max int) *pb.Failure {
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
 		return failure(400, "invalid %s: at most %d characters", field, max)
 	}
-	if strings.ContainsFunc(s, unicode.IsControl) {
-		return failure(400, "invalid %s: control characters are not allowed", field)
+	if strings.ContainsFunc(s, isHidden) {
+		return failure(400, "invalid %s: control or formatting characters are not allowed", field)
 	}
 	return nil
+}
+
+// isHidden reports control, format and line or paragraph separator
+// characters, which would hide or reorder text shown to other users.
+func isHidden(r rune) bool {
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 func sortOrders(list []*pb.Order, less func(a, b *pb.Order) bool) {

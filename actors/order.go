@@ -83,6 +83,12 @@ func (r *order) Receive(ctx actor.Context) {
 		r.mark(ctx, m)
 	case *pb.CloseOrder:
 		r.close(ctx, m)
+	case *pb.PlaceChanged:
+		if r.o.GetStatus() == statusPaid {
+			placed := cloneOrder(r.o)
+			placed.Ahead, placed.EtaS = m.GetAhead(), m.GetEtaS()
+			r.pushCustomer(ctx, pushOrder("order", placed))
+		}
 	case *pb.GetOrder:
 		if r.o == nil {
 			ctx.Respond(failure(404, "no such order"))
@@ -157,7 +163,9 @@ func (r *order) create(ctx actor.Context, m *pb.CreateOrder) {
 		ClientIP:   "127.0.0.1",
 		TotalFee:   o.GetTotalFee(),
 	}
-	self, root, timeout := ctx.Self(), ctx.ActorSystem().Root, r.engine.opts.RequestTimeout
+	// Half the request timeout, so a slow WeChat Pay gets its 502 to the
+	// customer before the callers waiting on this order give up.
+	self, root, timeout := ctx.Self(), ctx.ActorSystem().Root, r.engine.opts.RequestTimeout/2
 	pay := r.engine.opts.Pay
 	go func() {
 		c, cancel := context.WithTimeout(context.Background(), timeout)

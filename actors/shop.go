@@ -287,8 +287,10 @@ func checkProduct(p *pb.Product) *pb.Failure {
 	if f := checkText("product_name", p.GetProductName(), 40); f != nil {
 		return f
 	}
-	if f := checkText("label", p.GetLabel()+".", 41); p.GetLabel() != "" && f != nil {
-		return failure(400, "invalid label: at most 40 characters")
+	if p.GetLabel() != "" {
+		if f := checkText("label", p.GetLabel(), 40); f != nil {
+			return f
+		}
 	}
 	if p.GetTotalFee() < 1 || p.GetTotalFee() > 10_000_000 {
 		return failure(400, "invalid total_fee %d: a price in fen from 1 to 10000000",

@@ -190,9 +190,9 @@ func (s *shop) pushPlaces(ctx actor.Context) {
 			continue
 		}
 		s.pushed[o.GetOrderId()] = p
-		c := cloneOrder(o)
-		c.Ahead, c.EtaS = p.ahead, p.eta
-		ctx.Send(s.engine.hub, stampedPush(o.GetOpenid(), pushOrder("order", c)))
+		// The order actor pushes it, after its own record of the payment,
+		// so the customer never hears of a place before the order is paid.
+		ctx.Send(s.engine.orderPID(o.GetOrderId()), &pb.PlaceChanged{Ahead: p.ahead, EtaS: p.eta})
 	}
 }
 

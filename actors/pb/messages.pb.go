@@ -2076,6 +2076,60 @@ func (*FlushReservations) Descriptor() ([]byte, []int) {
 	return file_callme_v1_messages_proto_rawDescGZIP(), []int{34}
 }
 
+// PlaceChanged tells a paid order its new place in its shop's queue; the
+// order pushes it to its customer.
+type PlaceChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ahead         int64                  `protobuf:"varint,1,opt,name=ahead,proto3" json:"ahead,omitempty"`
+	EtaS          int64                  `protobuf:"varint,2,opt,name=eta_s,json=etaS,proto3" json:"eta_s,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlaceChanged) Reset() {
+	*x = PlaceChanged{}
+	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlaceChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlaceChanged) ProtoMessage() {}
+
+func (x *PlaceChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlaceChanged.ProtoReflect.Descriptor instead.
+func (*PlaceChanged) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *PlaceChanged) GetAhead() int64 {
+	if x != nil {
+		return x.Ahead
+	}
+	return 0
+}
+
+func (x *PlaceChanged) GetEtaS() int64 {
+	if x != nil {
+		return x.EtaS
+	}
+	return 0
+}
+
 type ReservedBatch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Reservations  []*Reserved            `protobuf:"bytes,1,rep,name=reservations,proto3" json:"reservations,omitempty"`
@@ -2085,7 +2139,7 @@ type ReservedBatch struct {
 
 func (x *ReservedBatch) Reset() {
 	*x = ReservedBatch{}
-	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	mi := &file_callme_v1_messages_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2097,7 +2151,7 @@ func (x *ReservedBatch) String() string {
 func (*ReservedBatch) ProtoMessage() {}
 
 func (x *ReservedBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[35]
+	mi := &file_callme_v1_messages_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2110,7 +2164,7 @@ func (x *ReservedBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReservedBatch.ProtoReflect.Descriptor instead.
 func (*ReservedBatch) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{35}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ReservedBatch) GetReservations() []*Reserved {
@@ -2130,7 +2184,7 @@ type Reservation struct {
 
 func (x *Reservation) Reset() {
 	*x = Reservation{}
-	mi := &file_callme_v1_messages_proto_msgTypes[36]
+	mi := &file_callme_v1_messages_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2142,7 +2196,7 @@ func (x *Reservation) String() string {
 func (*Reservation) ProtoMessage() {}
 
 func (x *Reservation) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[36]
+	mi := &file_callme_v1_messages_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2155,7 +2209,7 @@ func (x *Reservation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reservation.ProtoReflect.Descriptor instead.
 func (*Reservation) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{36}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Reservation) GetOrder() *Order {
@@ -2174,7 +2228,7 @@ type AssignNumber struct {
 
 func (x *AssignNumber) Reset() {
 	*x = AssignNumber{}
-	mi := &file_callme_v1_messages_proto_msgTypes[37]
+	mi := &file_callme_v1_messages_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2186,7 +2240,7 @@ func (x *AssignNumber) String() string {
 func (*AssignNumber) ProtoMessage() {}
 
 func (x *AssignNumber) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[37]
+	mi := &file_callme_v1_messages_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2199,7 +2253,7 @@ func (x *AssignNumber) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignNumber.ProtoReflect.Descriptor instead.
 func (*AssignNumber) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{37}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *AssignNumber) GetOrderId() string {
@@ -2219,7 +2273,7 @@ type FlushNumbers struct {
 
 func (x *FlushNumbers) Reset() {
 	*x = FlushNumbers{}
-	mi := &file_callme_v1_messages_proto_msgTypes[38]
+	mi := &file_callme_v1_messages_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2231,7 +2285,7 @@ func (x *FlushNumbers) String() string {
 func (*FlushNumbers) ProtoMessage() {}
 
 func (x *FlushNumbers) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[38]
+	mi := &file_callme_v1_messages_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2244,7 +2298,7 @@ func (x *FlushNumbers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlushNumbers.ProtoReflect.Descriptor instead.
 func (*FlushNumbers) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{38}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{39}
 }
 
 type NumberEntry struct {
@@ -2258,7 +2312,7 @@ type NumberEntry struct {
 
 func (x *NumberEntry) Reset() {
 	*x = NumberEntry{}
-	mi := &file_callme_v1_messages_proto_msgTypes[39]
+	mi := &file_callme_v1_messages_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2270,7 +2324,7 @@ func (x *NumberEntry) String() string {
 func (*NumberEntry) ProtoMessage() {}
 
 func (x *NumberEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[39]
+	mi := &file_callme_v1_messages_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2283,7 +2337,7 @@ func (x *NumberEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NumberEntry.ProtoReflect.Descriptor instead.
 func (*NumberEntry) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{39}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *NumberEntry) GetOrderId() string {
@@ -2317,7 +2371,7 @@ type NumbersAssigned struct {
 
 func (x *NumbersAssigned) Reset() {
 	*x = NumbersAssigned{}
-	mi := &file_callme_v1_messages_proto_msgTypes[40]
+	mi := &file_callme_v1_messages_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2329,7 +2383,7 @@ func (x *NumbersAssigned) String() string {
 func (*NumbersAssigned) ProtoMessage() {}
 
 func (x *NumbersAssigned) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[40]
+	mi := &file_callme_v1_messages_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2342,7 +2396,7 @@ func (x *NumbersAssigned) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NumbersAssigned.ProtoReflect.Descriptor instead.
 func (*NumbersAssigned) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{40}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *NumbersAssigned) GetDay() string {
@@ -2374,7 +2428,7 @@ type Numbered struct {
 
 func (x *Numbered) Reset() {
 	*x = Numbered{}
-	mi := &file_callme_v1_messages_proto_msgTypes[41]
+	mi := &file_callme_v1_messages_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2386,7 +2440,7 @@ func (x *Numbered) String() string {
 func (*Numbered) ProtoMessage() {}
 
 func (x *Numbered) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[41]
+	mi := &file_callme_v1_messages_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2399,7 +2453,7 @@ func (x *Numbered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Numbered.ProtoReflect.Descriptor instead.
 func (*Numbered) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{41}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Numbered) GetOrderId() string {
@@ -2463,7 +2517,7 @@ type QueueAction struct {
 
 func (x *QueueAction) Reset() {
 	*x = QueueAction{}
-	mi := &file_callme_v1_messages_proto_msgTypes[42]
+	mi := &file_callme_v1_messages_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2475,7 +2529,7 @@ func (x *QueueAction) String() string {
 func (*QueueAction) ProtoMessage() {}
 
 func (x *QueueAction) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[42]
+	mi := &file_callme_v1_messages_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2488,7 +2542,7 @@ func (x *QueueAction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueAction.ProtoReflect.Descriptor instead.
 func (*QueueAction) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{42}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *QueueAction) GetOpenid() string {
@@ -2523,7 +2577,7 @@ type QueueMoved struct {
 
 func (x *QueueMoved) Reset() {
 	*x = QueueMoved{}
-	mi := &file_callme_v1_messages_proto_msgTypes[43]
+	mi := &file_callme_v1_messages_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2535,7 +2589,7 @@ func (x *QueueMoved) String() string {
 func (*QueueMoved) ProtoMessage() {}
 
 func (x *QueueMoved) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[43]
+	mi := &file_callme_v1_messages_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2548,7 +2602,7 @@ func (x *QueueMoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueMoved.ProtoReflect.Descriptor instead.
 func (*QueueMoved) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{43}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *QueueMoved) GetOrderId() string {
@@ -2581,7 +2635,7 @@ type GetQueue struct {
 
 func (x *GetQueue) Reset() {
 	*x = GetQueue{}
-	mi := &file_callme_v1_messages_proto_msgTypes[44]
+	mi := &file_callme_v1_messages_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2593,7 +2647,7 @@ func (x *GetQueue) String() string {
 func (*GetQueue) ProtoMessage() {}
 
 func (x *GetQueue) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[44]
+	mi := &file_callme_v1_messages_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2606,7 +2660,7 @@ func (x *GetQueue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueue.ProtoReflect.Descriptor instead.
 func (*GetQueue) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{44}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetQueue) GetOpenid() string {
@@ -2627,7 +2681,7 @@ type Queue struct {
 
 func (x *Queue) Reset() {
 	*x = Queue{}
-	mi := &file_callme_v1_messages_proto_msgTypes[45]
+	mi := &file_callme_v1_messages_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2693,7 @@ func (x *Queue) String() string {
 func (*Queue) ProtoMessage() {}
 
 func (x *Queue) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[45]
+	mi := &file_callme_v1_messages_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2706,7 @@ func (x *Queue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Queue.ProtoReflect.Descriptor instead.
 func (*Queue) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{45}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *Queue) GetWaiting() []*Order {
@@ -2694,7 +2748,7 @@ type ShopView struct {
 
 func (x *ShopView) Reset() {
 	*x = ShopView{}
-	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	mi := &file_callme_v1_messages_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2706,7 +2760,7 @@ func (x *ShopView) String() string {
 func (*ShopView) ProtoMessage() {}
 
 func (x *ShopView) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[46]
+	mi := &file_callme_v1_messages_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2719,7 +2773,7 @@ func (x *ShopView) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopView.ProtoReflect.Descriptor instead.
 func (*ShopView) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{46}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ShopView) GetShopId() int64 {
@@ -2811,7 +2865,7 @@ type ShopSnapshot struct {
 
 func (x *ShopSnapshot) Reset() {
 	*x = ShopSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2823,7 +2877,7 @@ func (x *ShopSnapshot) String() string {
 func (*ShopSnapshot) ProtoMessage() {}
 
 func (x *ShopSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[47]
+	mi := &file_callme_v1_messages_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2836,7 +2890,7 @@ func (x *ShopSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopSnapshot.ProtoReflect.Descriptor instead.
 func (*ShopSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{47}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ShopSnapshot) GetShopId() int64 {
@@ -2990,7 +3044,7 @@ type SetOwnerPicture struct {
 
 func (x *SetOwnerPicture) Reset() {
 	*x = SetOwnerPicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3002,7 +3056,7 @@ func (x *SetOwnerPicture) String() string {
 func (*SetOwnerPicture) ProtoMessage() {}
 
 func (x *SetOwnerPicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[48]
+	mi := &file_callme_v1_messages_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3015,7 +3069,7 @@ func (x *SetOwnerPicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetOwnerPicture.ProtoReflect.Descriptor instead.
 func (*SetOwnerPicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{48}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetOwnerPicture) GetOpenid() string {
@@ -3041,7 +3095,7 @@ type OwnerPictureSet struct {
 
 func (x *OwnerPictureSet) Reset() {
 	*x = OwnerPictureSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3053,7 +3107,7 @@ func (x *OwnerPictureSet) String() string {
 func (*OwnerPictureSet) ProtoMessage() {}
 
 func (x *OwnerPictureSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[49]
+	mi := &file_callme_v1_messages_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3066,7 +3120,7 @@ func (x *OwnerPictureSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OwnerPictureSet.ProtoReflect.Descriptor instead.
 func (*OwnerPictureSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{49}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *OwnerPictureSet) GetPicId() string {
@@ -3089,7 +3143,7 @@ type VoiceSetting struct {
 
 func (x *VoiceSetting) Reset() {
 	*x = VoiceSetting{}
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3101,7 +3155,7 @@ func (x *VoiceSetting) String() string {
 func (*VoiceSetting) ProtoMessage() {}
 
 func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[50]
+	mi := &file_callme_v1_messages_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3114,7 +3168,7 @@ func (x *VoiceSetting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoiceSetting.ProtoReflect.Descriptor instead.
 func (*VoiceSetting) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{50}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *VoiceSetting) GetSpd() int32 {
@@ -3155,7 +3209,7 @@ type SetVoice struct {
 
 func (x *SetVoice) Reset() {
 	*x = SetVoice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3167,7 +3221,7 @@ func (x *SetVoice) String() string {
 func (*SetVoice) ProtoMessage() {}
 
 func (x *SetVoice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[51]
+	mi := &file_callme_v1_messages_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3180,7 +3234,7 @@ func (x *SetVoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetVoice.ProtoReflect.Descriptor instead.
 func (*SetVoice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{51}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SetVoice) GetOpenid() string {
@@ -3206,7 +3260,7 @@ type VoiceSet struct {
 
 func (x *VoiceSet) Reset() {
 	*x = VoiceSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3218,7 +3272,7 @@ func (x *VoiceSet) String() string {
 func (*VoiceSet) ProtoMessage() {}
 
 func (x *VoiceSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[52]
+	mi := &file_callme_v1_messages_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3231,7 +3285,7 @@ func (x *VoiceSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VoiceSet.ProtoReflect.Descriptor instead.
 func (*VoiceSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{52}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *VoiceSet) GetVoice() *VoiceSetting {
@@ -3250,7 +3304,7 @@ type PublishShop struct {
 
 func (x *PublishShop) Reset() {
 	*x = PublishShop{}
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3262,7 +3316,7 @@ func (x *PublishShop) String() string {
 func (*PublishShop) ProtoMessage() {}
 
 func (x *PublishShop) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[53]
+	mi := &file_callme_v1_messages_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3275,7 +3329,7 @@ func (x *PublishShop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishShop.ProtoReflect.Descriptor instead.
 func (*PublishShop) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{53}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *PublishShop) GetShop() *ShopView {
@@ -3293,7 +3347,7 @@ type ListShopViews struct {
 
 func (x *ListShopViews) Reset() {
 	*x = ListShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3305,7 +3359,7 @@ func (x *ListShopViews) String() string {
 func (*ListShopViews) ProtoMessage() {}
 
 func (x *ListShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[54]
+	mi := &file_callme_v1_messages_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3318,7 +3372,7 @@ func (x *ListShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShopViews.ProtoReflect.Descriptor instead.
 func (*ListShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{54}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
 }
 
 type ShopViews struct {
@@ -3330,7 +3384,7 @@ type ShopViews struct {
 
 func (x *ShopViews) Reset() {
 	*x = ShopViews{}
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3342,7 +3396,7 @@ func (x *ShopViews) String() string {
 func (*ShopViews) ProtoMessage() {}
 
 func (x *ShopViews) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[55]
+	mi := &file_callme_v1_messages_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3355,7 +3409,7 @@ func (x *ShopViews) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopViews.ProtoReflect.Descriptor instead.
 func (*ShopViews) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{55}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ShopViews) GetList() []*ShopView {
@@ -3374,7 +3428,7 @@ type CreateOrder struct {
 
 func (x *CreateOrder) Reset() {
 	*x = CreateOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3386,7 +3440,7 @@ func (x *CreateOrder) String() string {
 func (*CreateOrder) ProtoMessage() {}
 
 func (x *CreateOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[56]
+	mi := &file_callme_v1_messages_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3399,7 +3453,7 @@ func (x *CreateOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrder.ProtoReflect.Descriptor instead.
 func (*CreateOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{56}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *CreateOrder) GetOrder() *Order {
@@ -3418,7 +3472,7 @@ type OrderCreated struct {
 
 func (x *OrderCreated) Reset() {
 	*x = OrderCreated{}
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3430,7 +3484,7 @@ func (x *OrderCreated) String() string {
 func (*OrderCreated) ProtoMessage() {}
 
 func (x *OrderCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[57]
+	mi := &file_callme_v1_messages_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3443,7 +3497,7 @@ func (x *OrderCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderCreated.ProtoReflect.Descriptor instead.
 func (*OrderCreated) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{57}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *OrderCreated) GetOrder() *Order {
@@ -3462,7 +3516,7 @@ type PrepayIssued struct {
 
 func (x *PrepayIssued) Reset() {
 	*x = PrepayIssued{}
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3474,7 +3528,7 @@ func (x *PrepayIssued) String() string {
 func (*PrepayIssued) ProtoMessage() {}
 
 func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[58]
+	mi := &file_callme_v1_messages_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3487,7 +3541,7 @@ func (x *PrepayIssued) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayIssued.ProtoReflect.Descriptor instead.
 func (*PrepayIssued) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{58}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *PrepayIssued) GetPrepayId() string {
@@ -3512,7 +3566,7 @@ type PayParams struct {
 
 func (x *PayParams) Reset() {
 	*x = PayParams{}
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3524,7 +3578,7 @@ func (x *PayParams) String() string {
 func (*PayParams) ProtoMessage() {}
 
 func (x *PayParams) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[59]
+	mi := &file_callme_v1_messages_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3537,7 +3591,7 @@ func (x *PayParams) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayParams.ProtoReflect.Descriptor instead.
 func (*PayParams) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{59}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *PayParams) GetOrderId() string {
@@ -3600,7 +3654,7 @@ type PrepayResult struct {
 
 func (x *PrepayResult) Reset() {
 	*x = PrepayResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3612,7 +3666,7 @@ func (x *PrepayResult) String() string {
 func (*PrepayResult) ProtoMessage() {}
 
 func (x *PrepayResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[60]
+	mi := &file_callme_v1_messages_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3625,7 +3679,7 @@ func (x *PrepayResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PrepayResult.ProtoReflect.Descriptor instead.
 func (*PrepayResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{60}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *PrepayResult) GetPrepayId() string {
@@ -3652,7 +3706,7 @@ type PaymentNotice struct {
 
 func (x *PaymentNotice) Reset() {
 	*x = PaymentNotice{}
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3664,7 +3718,7 @@ func (x *PaymentNotice) String() string {
 func (*PaymentNotice) ProtoMessage() {}
 
 func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[61]
+	mi := &file_callme_v1_messages_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3677,7 +3731,7 @@ func (x *PaymentNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PaymentNotice.ProtoReflect.Descriptor instead.
 func (*PaymentNotice) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{61}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *PaymentNotice) GetOrderId() string {
@@ -3704,7 +3758,7 @@ type NoticeResult struct {
 
 func (x *NoticeResult) Reset() {
 	*x = NoticeResult{}
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3716,7 +3770,7 @@ func (x *NoticeResult) String() string {
 func (*NoticeResult) ProtoMessage() {}
 
 func (x *NoticeResult) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[62]
+	mi := &file_callme_v1_messages_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3729,7 +3783,7 @@ func (x *NoticeResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NoticeResult.ProtoReflect.Descriptor instead.
 func (*NoticeResult) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{62}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *NoticeResult) GetOk() bool {
@@ -3759,7 +3813,7 @@ type OrderPaid struct {
 
 func (x *OrderPaid) Reset() {
 	*x = OrderPaid{}
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3771,7 +3825,7 @@ func (x *OrderPaid) String() string {
 func (*OrderPaid) ProtoMessage() {}
 
 func (x *OrderPaid) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[63]
+	mi := &file_callme_v1_messages_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3784,7 +3838,7 @@ func (x *OrderPaid) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderPaid.ProtoReflect.Descriptor instead.
 func (*OrderPaid) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{63}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *OrderPaid) GetNumber() int64 {
@@ -3834,7 +3888,7 @@ type MarkOrder struct {
 
 func (x *MarkOrder) Reset() {
 	*x = MarkOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3846,7 +3900,7 @@ func (x *MarkOrder) String() string {
 func (*MarkOrder) ProtoMessage() {}
 
 func (x *MarkOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[64]
+	mi := &file_callme_v1_messages_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3859,7 +3913,7 @@ func (x *MarkOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkOrder.ProtoReflect.Descriptor instead.
 func (*MarkOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{64}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *MarkOrder) GetAction() string {
@@ -3893,7 +3947,7 @@ type OrderMarked struct {
 
 func (x *OrderMarked) Reset() {
 	*x = OrderMarked{}
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3905,7 +3959,7 @@ func (x *OrderMarked) String() string {
 func (*OrderMarked) ProtoMessage() {}
 
 func (x *OrderMarked) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[65]
+	mi := &file_callme_v1_messages_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3918,7 +3972,7 @@ func (x *OrderMarked) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderMarked.ProtoReflect.Descriptor instead.
 func (*OrderMarked) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{65}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *OrderMarked) GetAction() string {
@@ -3943,7 +3997,7 @@ type GetOrder struct {
 
 func (x *GetOrder) Reset() {
 	*x = GetOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3955,7 +4009,7 @@ func (x *GetOrder) String() string {
 func (*GetOrder) ProtoMessage() {}
 
 func (x *GetOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[66]
+	mi := &file_callme_v1_messages_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3968,7 +4022,7 @@ func (x *GetOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrder.ProtoReflect.Descriptor instead.
 func (*GetOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{66}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
 }
 
 type UserPlaceOrder struct {
@@ -3982,7 +4036,7 @@ type UserPlaceOrder struct {
 
 func (x *UserPlaceOrder) Reset() {
 	*x = UserPlaceOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3994,7 +4048,7 @@ func (x *UserPlaceOrder) String() string {
 func (*UserPlaceOrder) ProtoMessage() {}
 
 func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[67]
+	mi := &file_callme_v1_messages_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4007,7 +4061,7 @@ func (x *UserPlaceOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserPlaceOrder.ProtoReflect.Descriptor instead.
 func (*UserPlaceOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{67}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *UserPlaceOrder) GetOpenid() string {
@@ -4040,7 +4094,7 @@ type OrderAdded struct {
 
 func (x *OrderAdded) Reset() {
 	*x = OrderAdded{}
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4052,7 +4106,7 @@ func (x *OrderAdded) String() string {
 func (*OrderAdded) ProtoMessage() {}
 
 func (x *OrderAdded) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[68]
+	mi := &file_callme_v1_messages_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4065,7 +4119,7 @@ func (x *OrderAdded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAdded.ProtoReflect.Descriptor instead.
 func (*OrderAdded) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{68}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *OrderAdded) GetOrderId() string {
@@ -4084,7 +4138,7 @@ type OrderChanged struct {
 
 func (x *OrderChanged) Reset() {
 	*x = OrderChanged{}
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4096,7 +4150,7 @@ func (x *OrderChanged) String() string {
 func (*OrderChanged) ProtoMessage() {}
 
 func (x *OrderChanged) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[69]
+	mi := &file_callme_v1_messages_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4109,7 +4163,7 @@ func (x *OrderChanged) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderChanged.ProtoReflect.Descriptor instead.
 func (*OrderChanged) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{69}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *OrderChanged) GetOrder() *Order {
@@ -4131,7 +4185,7 @@ type ListOrders struct {
 
 func (x *ListOrders) Reset() {
 	*x = ListOrders{}
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4143,7 +4197,7 @@ func (x *ListOrders) String() string {
 func (*ListOrders) ProtoMessage() {}
 
 func (x *ListOrders) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[70]
+	mi := &file_callme_v1_messages_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4156,7 +4210,7 @@ func (x *ListOrders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOrders.ProtoReflect.Descriptor instead.
 func (*ListOrders) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{70}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListOrders) GetOpenOnly() bool {
@@ -4191,7 +4245,7 @@ type OrderList struct {
 
 func (x *OrderList) Reset() {
 	*x = OrderList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4203,7 +4257,7 @@ func (x *OrderList) String() string {
 func (*OrderList) ProtoMessage() {}
 
 func (x *OrderList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[71]
+	mi := &file_callme_v1_messages_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4216,7 +4270,7 @@ func (x *OrderList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderList.ProtoReflect.Descriptor instead.
 func (*OrderList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{71}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *OrderList) GetList() []*Order {
@@ -4242,7 +4296,7 @@ type UserSnapshot struct {
 
 func (x *UserSnapshot) Reset() {
 	*x = UserSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4254,7 +4308,7 @@ func (x *UserSnapshot) String() string {
 func (*UserSnapshot) ProtoMessage() {}
 
 func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[72]
+	mi := &file_callme_v1_messages_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4267,7 +4321,7 @@ func (x *UserSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UserSnapshot.ProtoReflect.Descriptor instead.
 func (*UserSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{72}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *UserSnapshot) GetOrderIds() []string {
@@ -4286,7 +4340,7 @@ type Frame struct {
 
 func (x *Frame) Reset() {
 	*x = Frame{}
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4298,7 +4352,7 @@ func (x *Frame) String() string {
 func (*Frame) ProtoMessage() {}
 
 func (x *Frame) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[73]
+	mi := &file_callme_v1_messages_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4311,7 +4365,7 @@ func (x *Frame) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Frame.ProtoReflect.Descriptor instead.
 func (*Frame) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{73}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *Frame) GetData() []byte {
@@ -4329,7 +4383,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4341,7 +4395,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[74]
+	mi := &file_callme_v1_messages_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4354,7 +4408,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{74}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
 }
 
 type SocketClosed struct {
@@ -4365,7 +4419,7 @@ type SocketClosed struct {
 
 func (x *SocketClosed) Reset() {
 	*x = SocketClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4377,7 +4431,7 @@ func (x *SocketClosed) String() string {
 func (*SocketClosed) ProtoMessage() {}
 
 func (x *SocketClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[75]
+	mi := &file_callme_v1_messages_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4390,7 +4444,7 @@ func (x *SocketClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocketClosed.ProtoReflect.Descriptor instead.
 func (*SocketClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{75}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
 }
 
 type Register struct {
@@ -4404,7 +4458,7 @@ type Register struct {
 
 func (x *Register) Reset() {
 	*x = Register{}
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4416,7 +4470,7 @@ func (x *Register) String() string {
 func (*Register) ProtoMessage() {}
 
 func (x *Register) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[76]
+	mi := &file_callme_v1_messages_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4429,7 +4483,7 @@ func (x *Register) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Register.ProtoReflect.Descriptor instead.
 func (*Register) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{76}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *Register) GetOpenid() string {
@@ -4463,7 +4517,7 @@ type Unregister struct {
 
 func (x *Unregister) Reset() {
 	*x = Unregister{}
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4475,7 +4529,7 @@ func (x *Unregister) String() string {
 func (*Unregister) ProtoMessage() {}
 
 func (x *Unregister) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[77]
+	mi := &file_callme_v1_messages_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4488,7 +4542,7 @@ func (x *Unregister) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Unregister.ProtoReflect.Descriptor instead.
 func (*Unregister) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{77}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *Unregister) GetOpenid() string {
@@ -4517,7 +4571,7 @@ type PushToUser struct {
 
 func (x *PushToUser) Reset() {
 	*x = PushToUser{}
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4529,7 +4583,7 @@ func (x *PushToUser) String() string {
 func (*PushToUser) ProtoMessage() {}
 
 func (x *PushToUser) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[78]
+	mi := &file_callme_v1_messages_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4542,7 +4596,7 @@ func (x *PushToUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PushToUser.ProtoReflect.Descriptor instead.
 func (*PushToUser) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{78}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *PushToUser) GetOpenid() string {
@@ -4577,7 +4631,7 @@ type Push struct {
 
 func (x *Push) Reset() {
 	*x = Push{}
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4589,7 +4643,7 @@ func (x *Push) String() string {
 func (*Push) ProtoMessage() {}
 
 func (x *Push) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[79]
+	mi := &file_callme_v1_messages_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4602,7 +4656,7 @@ func (x *Push) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Push.ProtoReflect.Descriptor instead.
 func (*Push) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{79}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *Push) GetData() []byte {
@@ -4629,7 +4683,7 @@ type CloseSocket struct {
 
 func (x *CloseSocket) Reset() {
 	*x = CloseSocket{}
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4641,7 +4695,7 @@ func (x *CloseSocket) String() string {
 func (*CloseSocket) ProtoMessage() {}
 
 func (x *CloseSocket) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[80]
+	mi := &file_callme_v1_messages_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4654,7 +4708,7 @@ func (x *CloseSocket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSocket.ProtoReflect.Descriptor instead.
 func (*CloseSocket) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{80}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *CloseSocket) GetCode() int32 {
@@ -4680,7 +4734,7 @@ type Tick struct {
 
 func (x *Tick) Reset() {
 	*x = Tick{}
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4692,7 +4746,7 @@ func (x *Tick) String() string {
 func (*Tick) ProtoMessage() {}
 
 func (x *Tick) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[81]
+	mi := &file_callme_v1_messages_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4705,7 +4759,7 @@ func (x *Tick) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tick.ProtoReflect.Descriptor instead.
 func (*Tick) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{81}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
 }
 
 // CloseOrder closes an unpaid order: a customer's request (openid set) or
@@ -4720,7 +4774,7 @@ type CloseOrder struct {
 
 func (x *CloseOrder) Reset() {
 	*x = CloseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4732,7 +4786,7 @@ func (x *CloseOrder) String() string {
 func (*CloseOrder) ProtoMessage() {}
 
 func (x *CloseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[82]
+	mi := &file_callme_v1_messages_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4745,7 +4799,7 @@ func (x *CloseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseOrder.ProtoReflect.Descriptor instead.
 func (*CloseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{82}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *CloseOrder) GetOpenid() string {
@@ -4771,7 +4825,7 @@ type ReleaseOrder struct {
 
 func (x *ReleaseOrder) Reset() {
 	*x = ReleaseOrder{}
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4783,7 +4837,7 @@ func (x *ReleaseOrder) String() string {
 func (*ReleaseOrder) ProtoMessage() {}
 
 func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[83]
+	mi := &file_callme_v1_messages_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4796,7 +4850,7 @@ func (x *ReleaseOrder) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseOrder.ProtoReflect.Descriptor instead.
 func (*ReleaseOrder) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{83}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *ReleaseOrder) GetOrderId() string {
@@ -4816,7 +4870,7 @@ type OrderReleased struct {
 
 func (x *OrderReleased) Reset() {
 	*x = OrderReleased{}
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4828,7 +4882,7 @@ func (x *OrderReleased) String() string {
 func (*OrderReleased) ProtoMessage() {}
 
 func (x *OrderReleased) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[84]
+	mi := &file_callme_v1_messages_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4841,7 +4895,7 @@ func (x *OrderReleased) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderReleased.ProtoReflect.Descriptor instead.
 func (*OrderReleased) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{84}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *OrderReleased) GetOrderId() string {
@@ -4868,7 +4922,7 @@ type OrderClosed struct {
 
 func (x *OrderClosed) Reset() {
 	*x = OrderClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4880,7 +4934,7 @@ func (x *OrderClosed) String() string {
 func (*OrderClosed) ProtoMessage() {}
 
 func (x *OrderClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[85]
+	mi := &file_callme_v1_messages_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4893,7 +4947,7 @@ func (x *OrderClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderClosed.ProtoReflect.Descriptor instead.
 func (*OrderClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{85}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *OrderClosed) GetAt() int64 {
@@ -4923,7 +4977,7 @@ type OrderAlerted struct {
 
 func (x *OrderAlerted) Reset() {
 	*x = OrderAlerted{}
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4935,7 +4989,7 @@ func (x *OrderAlerted) String() string {
 func (*OrderAlerted) ProtoMessage() {}
 
 func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[86]
+	mi := &file_callme_v1_messages_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4948,7 +5002,7 @@ func (x *OrderAlerted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OrderAlerted.ProtoReflect.Descriptor instead.
 func (*OrderAlerted) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{86}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *OrderAlerted) GetTransactionId() string {
@@ -4985,7 +5039,7 @@ type Payout struct {
 
 func (x *Payout) Reset() {
 	*x = Payout{}
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4997,7 +5051,7 @@ func (x *Payout) String() string {
 func (*Payout) ProtoMessage() {}
 
 func (x *Payout) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[87]
+	mi := &file_callme_v1_messages_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5010,7 +5064,7 @@ func (x *Payout) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Payout.ProtoReflect.Descriptor instead.
 func (*Payout) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{87}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *Payout) GetRequestId() string {
@@ -5059,7 +5113,7 @@ type CashOut struct {
 
 func (x *CashOut) Reset() {
 	*x = CashOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5071,7 +5125,7 @@ func (x *CashOut) String() string {
 func (*CashOut) ProtoMessage() {}
 
 func (x *CashOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[88]
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5084,7 +5138,7 @@ func (x *CashOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashOut.ProtoReflect.Descriptor instead.
 func (*CashOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{88}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *CashOut) GetOpenid() string {
@@ -5117,7 +5171,7 @@ type CashedOut struct {
 
 func (x *CashedOut) Reset() {
 	*x = CashedOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5129,7 +5183,7 @@ func (x *CashedOut) String() string {
 func (*CashedOut) ProtoMessage() {}
 
 func (x *CashedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5142,7 +5196,7 @@ func (x *CashedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashedOut.ProtoReflect.Descriptor instead.
 func (*CashedOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *CashedOut) GetPayout() *Payout {
@@ -5161,7 +5215,7 @@ type GetBalance struct {
 
 func (x *GetBalance) Reset() {
 	*x = GetBalance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5173,7 +5227,7 @@ func (x *GetBalance) String() string {
 func (*GetBalance) ProtoMessage() {}
 
 func (x *GetBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5186,7 +5240,7 @@ func (x *GetBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBalance.ProtoReflect.Descriptor instead.
 func (*GetBalance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *GetBalance) GetOpenid() string {
@@ -5207,7 +5261,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5219,7 +5273,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5232,7 +5286,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *Balance) GetBalance() int64 {
@@ -5266,7 +5320,7 @@ type SetPaused struct {
 
 func (x *SetPaused) Reset() {
 	*x = SetPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5278,7 +5332,7 @@ func (x *SetPaused) String() string {
 func (*SetPaused) ProtoMessage() {}
 
 func (x *SetPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5291,7 +5345,7 @@ func (x *SetPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPaused.ProtoReflect.Descriptor instead.
 func (*SetPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *SetPaused) GetOpenid() string {
@@ -5317,7 +5371,7 @@ type ShopPaused struct {
 
 func (x *ShopPaused) Reset() {
 	*x = ShopPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5329,7 +5383,7 @@ func (x *ShopPaused) String() string {
 func (*ShopPaused) ProtoMessage() {}
 
 func (x *ShopPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5342,7 +5396,7 @@ func (x *ShopPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopPaused.ProtoReflect.Descriptor instead.
 func (*ShopPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *ShopPaused) GetPaused() bool {
@@ -5361,7 +5415,7 @@ type Positions struct {
 
 func (x *Positions) Reset() {
 	*x = Positions{}
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5373,7 +5427,7 @@ func (x *Positions) String() string {
 func (*Positions) ProtoMessage() {}
 
 func (x *Positions) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5386,7 +5440,7 @@ func (x *Positions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Positions.ProtoReflect.Descriptor instead.
 func (*Positions) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *Positions) GetOrderIds() []string {
@@ -5405,7 +5459,7 @@ type PositionList struct {
 
 func (x *PositionList) Reset() {
 	*x = PositionList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5417,7 +5471,7 @@ func (x *PositionList) String() string {
 func (*PositionList) ProtoMessage() {}
 
 func (x *PositionList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5430,7 +5484,7 @@ func (x *PositionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PositionList.ProtoReflect.Descriptor instead.
 func (*PositionList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *PositionList) GetList() []*Order {
@@ -5450,7 +5504,7 @@ type SessionsTouched struct {
 
 func (x *SessionsTouched) Reset() {
 	*x = SessionsTouched{}
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5462,7 +5516,7 @@ func (x *SessionsTouched) String() string {
 func (*SessionsTouched) ProtoMessage() {}
 
 func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5475,7 +5529,7 @@ func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsTouched.ProtoReflect.Descriptor instead.
 func (*SessionsTouched) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *SessionsTouched) GetSessionIds() []string {
@@ -5501,7 +5555,7 @@ type CloseSession struct {
 
 func (x *CloseSession) Reset() {
 	*x = CloseSession{}
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5513,7 +5567,7 @@ func (x *CloseSession) String() string {
 func (*CloseSession) ProtoMessage() {}
 
 func (x *CloseSession) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5526,7 +5580,7 @@ func (x *CloseSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSession.ProtoReflect.Descriptor instead.
 func (*CloseSession) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *CloseSession) GetSessionId() string {
@@ -5545,7 +5599,7 @@ type SessionClosed struct {
 
 func (x *SessionClosed) Reset() {
 	*x = SessionClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5557,7 +5611,7 @@ func (x *SessionClosed) String() string {
 func (*SessionClosed) ProtoMessage() {}
 
 func (x *SessionClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5570,7 +5624,7 @@ func (x *SessionClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionClosed.ProtoReflect.Descriptor instead.
 func (*SessionClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *SessionClosed) GetSessionId() string {
@@ -5591,7 +5645,7 @@ type CloseSessionSockets struct {
 
 func (x *CloseSessionSockets) Reset() {
 	*x = CloseSessionSockets{}
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5603,7 +5657,7 @@ func (x *CloseSessionSockets) String() string {
 func (*CloseSessionSockets) ProtoMessage() {}
 
 func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5616,7 +5670,7 @@ func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionSockets.ProtoReflect.Descriptor instead.
 func (*CloseSessionSockets) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *CloseSessionSockets) GetOpenid() string {
@@ -5641,7 +5695,7 @@ type ListAlerts struct {
 
 func (x *ListAlerts) Reset() {
 	*x = ListAlerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5653,7 +5707,7 @@ func (x *ListAlerts) String() string {
 func (*ListAlerts) ProtoMessage() {}
 
 func (x *ListAlerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5666,7 +5720,7 @@ func (x *ListAlerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlerts.ProtoReflect.Descriptor instead.
 func (*ListAlerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
 }
 
 type Alerts struct {
@@ -5678,7 +5732,7 @@ type Alerts struct {
 
 func (x *Alerts) Reset() {
 	*x = Alerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5690,7 +5744,7 @@ func (x *Alerts) String() string {
 func (*Alerts) ProtoMessage() {}
 
 func (x *Alerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5703,7 +5757,7 @@ func (x *Alerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alerts.ProtoReflect.Descriptor instead.
 func (*Alerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Alerts) GetOrderIds() []string {
@@ -5722,7 +5776,7 @@ type AlertRaised struct {
 
 func (x *AlertRaised) Reset() {
 	*x = AlertRaised{}
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5734,7 +5788,7 @@ func (x *AlertRaised) String() string {
 func (*AlertRaised) ProtoMessage() {}
 
 func (x *AlertRaised) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5747,7 +5801,7 @@ func (x *AlertRaised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertRaised.ProtoReflect.Descriptor instead.
 func (*AlertRaised) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *AlertRaised) GetOrderId() string {
@@ -5770,7 +5824,7 @@ type StorePicture struct {
 
 func (x *StorePicture) Reset() {
 	*x = StorePicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5782,7 +5836,7 @@ func (x *StorePicture) String() string {
 func (*StorePicture) ProtoMessage() {}
 
 func (x *StorePicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5795,7 +5849,7 @@ func (x *StorePicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePicture.ProtoReflect.Descriptor instead.
 func (*StorePicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *StorePicture) GetContentType() string {
@@ -5823,7 +5877,7 @@ type PictureStored struct {
 
 func (x *PictureStored) Reset() {
 	*x = PictureStored{}
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5835,7 +5889,7 @@ func (x *PictureStored) String() string {
 func (*PictureStored) ProtoMessage() {}
 
 func (x *PictureStored) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5848,7 +5902,7 @@ func (x *PictureStored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PictureStored.ProtoReflect.Descriptor instead.
 func (*PictureStored) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *PictureStored) GetContentType() string {
@@ -5875,7 +5929,7 @@ type GetPicture struct {
 
 func (x *GetPicture) Reset() {
 	*x = GetPicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5887,7 +5941,7 @@ func (x *GetPicture) String() string {
 func (*GetPicture) ProtoMessage() {}
 
 func (x *GetPicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5900,7 +5954,7 @@ func (x *GetPicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPicture.ProtoReflect.Descriptor instead.
 func (*GetPicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
 }
 
 type Picture struct {
@@ -5913,7 +5967,7 @@ type Picture struct {
 
 func (x *Picture) Reset() {
 	*x = Picture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5925,7 +5979,7 @@ func (x *Picture) String() string {
 func (*Picture) ProtoMessage() {}
 
 func (x *Picture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5938,7 +5992,7 @@ func (x *Picture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Picture.ProtoReflect.Descriptor instead.
 func (*Picture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *Picture) GetContentType() string {
@@ -5965,7 +6019,7 @@ type SetAds struct {
 
 func (x *SetAds) Reset() {
 	*x = SetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5977,7 +6031,7 @@ func (x *SetAds) String() string {
 func (*SetAds) ProtoMessage() {}
 
 func (x *SetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5990,7 +6044,7 @@ func (x *SetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAds.ProtoReflect.Descriptor instead.
 func (*SetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *SetAds) GetPicIds() []string {
@@ -6009,7 +6063,7 @@ type AdsSet struct {
 
 func (x *AdsSet) Reset() {
 	*x = AdsSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6021,7 +6075,7 @@ func (x *AdsSet) String() string {
 func (*AdsSet) ProtoMessage() {}
 
 func (x *AdsSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6034,7 +6088,7 @@ func (x *AdsSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdsSet.ProtoReflect.Descriptor instead.
 func (*AdsSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *AdsSet) GetPicIds() []string {
@@ -6052,7 +6106,7 @@ type GetAds struct {
 
 func (x *GetAds) Reset() {
 	*x = GetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6064,7 +6118,7 @@ func (x *GetAds) String() string {
 func (*GetAds) ProtoMessage() {}
 
 func (x *GetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6077,7 +6131,7 @@ func (x *GetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAds.ProtoReflect.Descriptor instead.
 func (*GetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
 }
 
 type Ads struct {
@@ -6089,7 +6143,7 @@ type Ads struct {
 
 func (x *Ads) Reset() {
 	*x = Ads{}
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6101,7 +6155,7 @@ func (x *Ads) String() string {
 func (*Ads) ProtoMessage() {}
 
 func (x *Ads) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6114,7 +6168,7 @@ func (x *Ads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ads.ProtoReflect.Descriptor instead.
 func (*Ads) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *Ads) GetPicIds() []string {
@@ -6133,7 +6187,7 @@ type SiteSnapshot struct {
 
 func (x *SiteSnapshot) Reset() {
 	*x = SiteSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6145,7 +6199,7 @@ func (x *SiteSnapshot) String() string {
 func (*SiteSnapshot) ProtoMessage() {}
 
 func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6158,7 +6212,7 @@ func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteSnapshot.ProtoReflect.Descriptor instead.
 func (*SiteSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *SiteSnapshot) GetAdPicIds() []string {
@@ -6180,7 +6234,7 @@ type ListProductsBought struct {
 
 func (x *ListProductsBought) Reset() {
 	*x = ListProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[112]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6192,7 +6246,7 @@ func (x *ListProductsBought) String() string {
 func (*ListProductsBought) ProtoMessage() {}
 
 func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[112]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6205,7 +6259,7 @@ func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsBought.ProtoReflect.Descriptor instead.
 func (*ListProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *ListProductsBought) GetLimit() int32 {
@@ -6224,7 +6278,7 @@ type ProductsBought struct {
 
 func (x *ProductsBought) Reset() {
 	*x = ProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[113]
+	mi := &file_callme_v1_messages_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6236,7 +6290,7 @@ func (x *ProductsBought) String() string {
 func (*ProductsBought) ProtoMessage() {}
 
 func (x *ProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[113]
+	mi := &file_callme_v1_messages_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6249,7 +6303,7 @@ func (x *ProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductsBought.ProtoReflect.Descriptor instead.
 func (*ProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *ProductsBought) GetList() []*Item {
@@ -6272,7 +6326,7 @@ type RandomProducts struct {
 
 func (x *RandomProducts) Reset() {
 	*x = RandomProducts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[114]
+	mi := &file_callme_v1_messages_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6284,7 +6338,7 @@ func (x *RandomProducts) String() string {
 func (*RandomProducts) ProtoMessage() {}
 
 func (x *RandomProducts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[114]
+	mi := &file_callme_v1_messages_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6297,7 +6351,7 @@ func (x *RandomProducts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RandomProducts.ProtoReflect.Descriptor instead.
 func (*RandomProducts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{114}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{115}
 }
 
 func (x *RandomProducts) GetCount() int32 {
@@ -6325,7 +6379,7 @@ type ProductPicks struct {
 
 func (x *ProductPicks) Reset() {
 	*x = ProductPicks{}
-	mi := &file_callme_v1_messages_proto_msgTypes[115]
+	mi := &file_callme_v1_messages_proto_msgTypes[116]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6337,7 +6391,7 @@ func (x *ProductPicks) String() string {
 func (*ProductPicks) ProtoMessage() {}
 
 func (x *ProductPicks) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[115]
+	mi := &file_callme_v1_messages_proto_msgTypes[116]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6350,7 +6404,7 @@ func (x *ProductPicks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductPicks.ProtoReflect.Descriptor instead.
 func (*ProductPicks) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{115}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{116}
 }
 
 func (x *ProductPicks) GetRandom() []*Product {
@@ -6520,7 +6574,10 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\ttotal_fee\x18\x04 \x01(\x03R\btotalFee\x12\x0e\n" +
 	"\x02at\x18\x05 \x01(\x03R\x02at\x12\x19\n" +
 	"\blast_seq\x18\x06 \x01(\x03R\alastSeq\"\x13\n" +
-	"\x11FlushReservations\"H\n" +
+	"\x11FlushReservations\"9\n" +
+	"\fPlaceChanged\x12\x14\n" +
+	"\x05ahead\x18\x01 \x01(\x03R\x05ahead\x12\x13\n" +
+	"\x05eta_s\x18\x02 \x01(\x03R\x04etaS\"H\n" +
 	"\rReservedBatch\x127\n" +
 	"\freservations\x18\x01 \x03(\v2\x13.callme.v1.ReservedR\freservations\"5\n" +
 	"\vReservation\x12&\n" +
@@ -6819,7 +6876,7 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 118)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 119)
 var file_callme_v1_messages_proto_goTypes = []any{
 	(*Failure)(nil),             // 0: callme.v1.Failure
 	(*Ok)(nil),                  // 1: callme.v1.Ok
@@ -6856,89 +6913,90 @@ var file_callme_v1_messages_proto_goTypes = []any{
 	(*ReserveOrder)(nil),        // 32: callme.v1.ReserveOrder
 	(*Reserved)(nil),            // 33: callme.v1.Reserved
 	(*FlushReservations)(nil),   // 34: callme.v1.FlushReservations
-	(*ReservedBatch)(nil),       // 35: callme.v1.ReservedBatch
-	(*Reservation)(nil),         // 36: callme.v1.Reservation
-	(*AssignNumber)(nil),        // 37: callme.v1.AssignNumber
-	(*FlushNumbers)(nil),        // 38: callme.v1.FlushNumbers
-	(*NumberEntry)(nil),         // 39: callme.v1.NumberEntry
-	(*NumbersAssigned)(nil),     // 40: callme.v1.NumbersAssigned
-	(*Numbered)(nil),            // 41: callme.v1.Numbered
-	(*QueueAction)(nil),         // 42: callme.v1.QueueAction
-	(*QueueMoved)(nil),          // 43: callme.v1.QueueMoved
-	(*GetQueue)(nil),            // 44: callme.v1.GetQueue
-	(*Queue)(nil),               // 45: callme.v1.Queue
-	(*ShopView)(nil),            // 46: callme.v1.ShopView
-	(*ShopSnapshot)(nil),        // 47: callme.v1.ShopSnapshot
-	(*SetOwnerPicture)(nil),     // 48: callme.v1.SetOwnerPicture
-	(*OwnerPictureSet)(nil),     // 49: callme.v1.OwnerPictureSet
-	(*VoiceSetting)(nil),        // 50: callme.v1.VoiceSetting
-	(*SetVoice)(nil),            // 51: callme.v1.SetVoice
-	(*VoiceSet)(nil),            // 52: callme.v1.VoiceSet
-	(*PublishShop)(nil),         // 53: callme.v1.PublishShop
-	(*ListShopViews)(nil),       // 54: callme.v1.ListShopViews
-	(*ShopViews)(nil),           // 55: callme.v1.ShopViews
-	(*CreateOrder)(nil),         // 56: callme.v1.CreateOrder
-	(*OrderCreated)(nil),        // 57: callme.v1.OrderCreated
-	(*PrepayIssued)(nil),        // 58: callme.v1.PrepayIssued
-	(*PayParams)(nil),           // 59: callme.v1.PayParams
-	(*PrepayResult)(nil),        // 60: callme.v1.PrepayResult
-	(*PaymentNotice)(nil),       // 61: callme.v1.PaymentNotice
-	(*NoticeResult)(nil),        // 62: callme.v1.NoticeResult
-	(*OrderPaid)(nil),           // 63: callme.v1.OrderPaid
-	(*MarkOrder)(nil),           // 64: callme.v1.MarkOrder
-	(*OrderMarked)(nil),         // 65: callme.v1.OrderMarked
-	(*GetOrder)(nil),            // 66: callme.v1.GetOrder
-	(*UserPlaceOrder)(nil),      // 67: callme.v1.UserPlaceOrder
-	(*OrderAdded)(nil),          // 68: callme.v1.OrderAdded
-	(*OrderChanged)(nil),        // 69: callme.v1.OrderChanged
-	(*ListOrders)(nil),          // 70: callme.v1.ListOrders
-	(*OrderList)(nil),           // 71: callme.v1.OrderList
-	(*UserSnapshot)(nil),        // 72: callme.v1.UserSnapshot
-	(*Frame)(nil),               // 73: callme.v1.Frame
-	(*Heartbeat)(nil),           // 74: callme.v1.Heartbeat
-	(*SocketClosed)(nil),        // 75: callme.v1.SocketClosed
-	(*Register)(nil),            // 76: callme.v1.Register
-	(*Unregister)(nil),          // 77: callme.v1.Unregister
-	(*PushToUser)(nil),          // 78: callme.v1.PushToUser
-	(*Push)(nil),                // 79: callme.v1.Push
-	(*CloseSocket)(nil),         // 80: callme.v1.CloseSocket
-	(*Tick)(nil),                // 81: callme.v1.Tick
-	(*CloseOrder)(nil),          // 82: callme.v1.CloseOrder
-	(*ReleaseOrder)(nil),        // 83: callme.v1.ReleaseOrder
-	(*OrderReleased)(nil),       // 84: callme.v1.OrderReleased
-	(*OrderClosed)(nil),         // 85: callme.v1.OrderClosed
-	(*OrderAlerted)(nil),        // 86: callme.v1.OrderAlerted
-	(*Payout)(nil),              // 87: callme.v1.Payout
-	(*CashOut)(nil),             // 88: callme.v1.CashOut
-	(*CashedOut)(nil),           // 89: callme.v1.CashedOut
-	(*GetBalance)(nil),          // 90: callme.v1.GetBalance
-	(*Balance)(nil),             // 91: callme.v1.Balance
-	(*SetPaused)(nil),           // 92: callme.v1.SetPaused
-	(*ShopPaused)(nil),          // 93: callme.v1.ShopPaused
-	(*Positions)(nil),           // 94: callme.v1.Positions
-	(*PositionList)(nil),        // 95: callme.v1.PositionList
-	(*SessionsTouched)(nil),     // 96: callme.v1.SessionsTouched
-	(*CloseSession)(nil),        // 97: callme.v1.CloseSession
-	(*SessionClosed)(nil),       // 98: callme.v1.SessionClosed
-	(*CloseSessionSockets)(nil), // 99: callme.v1.CloseSessionSockets
-	(*ListAlerts)(nil),          // 100: callme.v1.ListAlerts
-	(*Alerts)(nil),              // 101: callme.v1.Alerts
-	(*AlertRaised)(nil),         // 102: callme.v1.AlertRaised
-	(*StorePicture)(nil),        // 103: callme.v1.StorePicture
-	(*PictureStored)(nil),       // 104: callme.v1.PictureStored
-	(*GetPicture)(nil),          // 105: callme.v1.GetPicture
-	(*Picture)(nil),             // 106: callme.v1.Picture
-	(*SetAds)(nil),              // 107: callme.v1.SetAds
-	(*AdsSet)(nil),              // 108: callme.v1.AdsSet
-	(*GetAds)(nil),              // 109: callme.v1.GetAds
-	(*Ads)(nil),                 // 110: callme.v1.Ads
-	(*SiteSnapshot)(nil),        // 111: callme.v1.SiteSnapshot
-	(*ListProductsBought)(nil),  // 112: callme.v1.ListProductsBought
-	(*ProductsBought)(nil),      // 113: callme.v1.ProductsBought
-	(*RandomProducts)(nil),      // 114: callme.v1.RandomProducts
-	(*ProductPicks)(nil),        // 115: callme.v1.ProductPicks
-	nil,                         // 116: callme.v1.ShopView.OpenOrdersEntry
-	nil,                         // 117: callme.v1.PaymentNotice.FieldsEntry
+	(*PlaceChanged)(nil),        // 35: callme.v1.PlaceChanged
+	(*ReservedBatch)(nil),       // 36: callme.v1.ReservedBatch
+	(*Reservation)(nil),         // 37: callme.v1.Reservation
+	(*AssignNumber)(nil),        // 38: callme.v1.AssignNumber
+	(*FlushNumbers)(nil),        // 39: callme.v1.FlushNumbers
+	(*NumberEntry)(nil),         // 40: callme.v1.NumberEntry
+	(*NumbersAssigned)(nil),     // 41: callme.v1.NumbersAssigned
+	(*Numbered)(nil),            // 42: callme.v1.Numbered
+	(*QueueAction)(nil),         // 43: callme.v1.QueueAction
+	(*QueueMoved)(nil),          // 44: callme.v1.QueueMoved
+	(*GetQueue)(nil),            // 45: callme.v1.GetQueue
+	(*Queue)(nil),               // 46: callme.v1.Queue
+	(*ShopView)(nil),            // 47: callme.v1.ShopView
+	(*ShopSnapshot)(nil),        // 48: callme.v1.ShopSnapshot
+	(*SetOwnerPicture)(nil),     // 49: callme.v1.SetOwnerPicture
+	(*OwnerPictureSet)(nil),     // 50: callme.v1.OwnerPictureSet
+	(*VoiceSetting)(nil),        // 51: callme.v1.VoiceSetting
+	(*SetVoice)(nil),            // 52: callme.v1.SetVoice
+	(*VoiceSet)(nil),            // 53: callme.v1.VoiceSet
+	(*PublishShop)(nil),         // 54: callme.v1.PublishShop
+	(*ListShopViews)(nil),       // 55: callme.v1.ListShopViews
+	(*ShopViews)(nil),           // 56: callme.v1.ShopViews
+	(*CreateOrder)(nil),         // 57: callme.v1.CreateOrder
+	(*OrderCreated)(nil),        // 58: callme.v1.OrderCreated
+	(*PrepayIssued)(nil),        // 59: callme.v1.PrepayIssued
+	(*PayParams)(nil),           // 60: callme.v1.PayParams
+	(*PrepayResult)(nil),        // 61: callme.v1.PrepayResult
+	(*PaymentNotice)(nil),       // 62: callme.v1.PaymentNotice
+	(*NoticeResult)(nil),        // 63: callme.v1.NoticeResult
+	(*OrderPaid)(nil),           // 64: callme.v1.OrderPaid
+	(*MarkOrder)(nil),           // 65: callme.v1.MarkOrder
+	(*OrderMarked)(nil),         // 66: callme.v1.OrderMarked
+	(*GetOrder)(nil),            // 67: callme.v1.GetOrder
+	(*UserPlaceOrder)(nil),      // 68: callme.v1.UserPlaceOrder
+	(*OrderAdded)(nil),          // 69: callme.v1.OrderAdded
+	(*OrderChanged)(nil),        // 70: callme.v1.OrderChanged
+	(*ListOrders)(nil),          // 71: callme.v1.ListOrders
+	(*OrderList)(nil),           // 72: callme.v1.OrderList
+	(*UserSnapshot)(nil),        // 73: callme.v1.UserSnapshot
+	(*Frame)(nil),               // 74: callme.v1.Frame
+	(*Heartbeat)(nil),           // 75: callme.v1.Heartbeat
+	(*SocketClosed)(nil),        // 76: callme.v1.SocketClosed
+	(*Register)(nil),            // 77: callme.v1.Register
+	(*Unregister)(nil),          // 78: callme.v1.Unregister
+	(*PushToUser)(nil),          // 79: callme.v1.PushToUser
+	(*Push)(nil),                // 80: callme.v1.Push
+	(*CloseSocket)(nil),         // 81: callme.v1.CloseSocket
+	(*Tick)(nil),                // 82: callme.v1.Tick
+	(*CloseOrder)(nil),          // 83: callme.v1.CloseOrder
+	(*ReleaseOrder)(nil),        // 84: callme.v1.ReleaseOrder
+	(*OrderReleased)(nil),       // 85: callme.v1.OrderReleased
+	(*OrderClosed)(nil),         // 86: callme.v1.OrderClosed
+	(*OrderAlerted)(nil),        // 87: callme.v1.OrderAlerted
+	(*Payout)(nil),              // 88: callme.v1.Payout
+	(*CashOut)(nil),             // 89: callme.v1.CashOut
+	(*CashedOut)(nil),           // 90: callme.v1.CashedOut
+	(*GetBalance)(nil),          // 91: callme.v1.GetBalance
+	(*Balance)(nil),             // 92: callme.v1.Balance
+	(*SetPaused)(nil),           // 93: callme.v1.SetPaused
+	(*ShopPaused)(nil),          // 94: callme.v1.ShopPaused
+	(*Positions)(nil),           // 95: callme.v1.Positions
+	(*PositionList)(nil),        // 96: callme.v1.PositionList
+	(*SessionsTouched)(nil),     // 97: callme.v1.SessionsTouched
+	(*CloseSession)(nil),        // 98: callme.v1.CloseSession
+	(*SessionClosed)(nil),       // 99: callme.v1.SessionClosed
+	(*CloseSessionSockets)(nil), // 100: callme.v1.CloseSessionSockets
+	(*ListAlerts)(nil),          // 101: callme.v1.ListAlerts
+	(*Alerts)(nil),              // 102: callme.v1.Alerts
+	(*AlertRaised)(nil),         // 103: callme.v1.AlertRaised
+	(*StorePicture)(nil),        // 104: callme.v1.StorePicture
+	(*PictureStored)(nil),       // 105: callme.v1.PictureStored
+	(*GetPicture)(nil),          // 106: callme.v1.GetPicture
+	(*Picture)(nil),             // 107: callme.v1.Picture
+	(*SetAds)(nil),              // 108: callme.v1.SetAds
+	(*AdsSet)(nil),              // 109: callme.v1.AdsSet
+	(*GetAds)(nil),              // 110: callme.v1.GetAds
+	(*Ads)(nil),                 // 111: callme.v1.Ads
+	(*SiteSnapshot)(nil),        // 112: callme.v1.SiteSnapshot
+	(*ListProductsBought)(nil),  // 113: callme.v1.ListProductsBought
+	(*ProductsBought)(nil),      // 114: callme.v1.ProductsBought
+	(*RandomProducts)(nil),      // 115: callme.v1.RandomProducts
+	(*ProductPicks)(nil),        // 116: callme.v1.ProductPicks
+	nil,                         // 117: callme.v1.ShopView.OpenOrdersEntry
+	nil,                         // 118: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
@@ -6953,31 +7011,31 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 9: callme.v1.Reserved.items:type_name -> callme.v1.Item
 	33,  // 10: callme.v1.ReservedBatch.reservations:type_name -> callme.v1.Reserved
 	5,   // 11: callme.v1.Reservation.order:type_name -> callme.v1.Order
-	39,  // 12: callme.v1.NumbersAssigned.entries:type_name -> callme.v1.NumberEntry
+	40,  // 12: callme.v1.NumbersAssigned.entries:type_name -> callme.v1.NumberEntry
 	5,   // 13: callme.v1.Queue.waiting:type_name -> callme.v1.Order
 	5,   // 14: callme.v1.Queue.called:type_name -> callme.v1.Order
 	5,   // 15: callme.v1.Queue.skipped:type_name -> callme.v1.Order
 	4,   // 16: callme.v1.ShopView.products:type_name -> callme.v1.Product
-	116, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
+	117, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
 	4,   // 18: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
 	5,   // 19: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
-	87,  // 20: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
-	50,  // 21: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
-	50,  // 22: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
-	50,  // 23: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
-	46,  // 24: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
-	46,  // 25: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
+	88,  // 20: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
+	51,  // 21: callme.v1.ShopSnapshot.voice:type_name -> callme.v1.VoiceSetting
+	51,  // 22: callme.v1.SetVoice.voice:type_name -> callme.v1.VoiceSetting
+	51,  // 23: callme.v1.VoiceSet.voice:type_name -> callme.v1.VoiceSetting
+	47,  // 24: callme.v1.PublishShop.shop:type_name -> callme.v1.ShopView
+	47,  // 25: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
 	5,   // 26: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
 	5,   // 27: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	117, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
-	50,  // 29: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
+	118, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	51,  // 29: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
 	3,   // 30: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
 	5,   // 31: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
 	5,   // 32: callme.v1.OrderList.list:type_name -> callme.v1.Order
 	2,   // 33: callme.v1.Register.conn:type_name -> callme.v1.PIDRef
 	2,   // 34: callme.v1.Unregister.conn:type_name -> callme.v1.PIDRef
-	87,  // 35: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
-	87,  // 36: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
+	88,  // 35: callme.v1.CashedOut.payout:type_name -> callme.v1.Payout
+	88,  // 36: callme.v1.Balance.payouts:type_name -> callme.v1.Payout
 	5,   // 37: callme.v1.PositionList.list:type_name -> callme.v1.Order
 	3,   // 38: callme.v1.ProductsBought.list:type_name -> callme.v1.Item
 	4,   // 39: callme.v1.ProductPicks.random:type_name -> callme.v1.Product
@@ -7000,7 +7058,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   118,
+			NumMessages:   119,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
