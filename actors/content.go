@@ -128,28 +128,7 @@ func (u *user) productsBought(ctx actor.Context, m *pb.ListProductsBought) {
 	}
 	limit := int(m.GetLimit())
 	sender := ctx.Sender()
-	missing := 0
-	for _, id := range ids {
-		if u.cache[id] != nil {
-			continue
-		}
-		missing++
-		u.waiting++
-		f := ctx.RequestFuture(u.engine.orderPID(id), &pb.GetOrder{}, u.engine.opts.RequestTimeout)
-		ctx.ReenterAfter(f, func(res any, err error) {
-			u.waiting--
-			if o, ok := res.(*pb.Order); ok && err == nil {
-				u.remember(o)
-			}
-			missing--
-			if missing == 0 {
-				ctx.Send(sender, u.bought(ids, limit))
-			}
-		})
-	}
-	if missing == 0 {
-		ctx.Respond(u.bought(ids, limit))
-	}
+	u.fetchOrders(ctx, ids, func() { ctx.Send(sender, u.bought(ids, limit)) })
 }
 
 // bought returns up to limit distinct products of the paid, called and

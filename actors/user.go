@@ -134,6 +134,13 @@ func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 		ids = ids[len(ids)-limit:]
 	}
 	sender := ctx.Sender()
+	u.fetchOrders(ctx, ids, func() { ctx.Send(sender, u.collect(ids, m.GetOpenOnly(), more)) })
+}
+
+// fetchOrders caches the orders of ids not cached since this actor
+// started, asking their order actors, then calls done on the actor's
+// goroutine. An order that does not answer is left out.
+func (u *user) fetchOrders(ctx actor.Context, ids []string, done func()) {
 	missing := 0
 	for _, id := range ids {
 		if u.cache[id] != nil {
@@ -149,12 +156,12 @@ func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 			}
 			missing--
 			if missing == 0 {
-				ctx.Send(sender, u.collect(ids, m.GetOpenOnly(), more))
+				done()
 			}
 		})
 	}
 	if missing == 0 {
-		ctx.Respond(u.collect(ids, m.GetOpenOnly(), more))
+		done()
 	}
 }
 
