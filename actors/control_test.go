@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -585,5 +586,93 @@ func TestPaidPushFollowsPaidList(t *testing.T) {
 		if err := te.e.Done(seller, first); err != nil {
 			t.Fatalf("done: %v", err)
 		}
+	}
+}
+
+// payoutOf polls the seller's balance until the payout of requestID leaves
+// the requested status, and returns the balance then.
+func payoutOf(t *testing.T, te *testEngine, seller, requestID string) *pb.Balance {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, err := te.e.Balance(seller)
+		if err != nil {
+			t.Fatalf("balance: %v", err)
+		}
+		for _, p := range b.GetPayouts() {
+			if p.GetRequestId() == requestID && p.GetStatus() != "requested" {
+				return b
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payout %s still requested after 10 s: %v", requestID, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestCashOutTransfersToWeChat(t *testing.T) {
+	te := startEngine(t, 50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 1500, 5)
+	customer := te.login("c1")
+	te.mustPay(te.order(customer, OrderLine{ProductID: rice, Quantity: 2}), "dev-c1", 3000)
+
+	if _, err := te.e.Cash(seller, 1000, "r1"); err != nil {
+		t.Fatalf("cash: %v", err)
+	}
+	b := payoutOf(t, te, seller, "r1")
+	p := b.GetPayouts()[0]
+	if p.GetStatus() != "paid" || p.GetPaymentNo() == "" || b.GetBalance() != 2000 {
+		t.Fatalf("payout %v balance %d, want paid with a payment_no and 2000 left", p,
+			b.GetBalance())
+	}
+
+	// WeChat Pay refuses transfers under 30 fen; the amount goes back.
+	if _, err := te.e.Cash(seller, 10, "r2"); err != nil {
+		t.Fatalf("cash: %v", err)
+	}
+	b = payoutOf(t, te, seller, "r2")
+	if p := b.GetPayouts()[1]; p.GetStatus() != "failed" || !strings.Contains(p.GetReason(),
+		"AMOUNT_LIMIT") {
+		t.Fatalf("small payout = %v, want failed naming AMOUNT_LIMIT", p)
+	}
+	if b.GetBalance() != 2000 {
+		t.Fatalf("balance after a refused payout = %d, want 2000 back", b.GetBalance())
+	}
+	if n := te.stubs.TransferRequests(); n != 2 {
+		t.Fatalf("transfer requests = %d, want 2", n)
+	}
+}
+
+func TestCashOutRetriesUntilWeChatAnswers(t *testing.T) {
+	te := startEngine(t, 50)
+	te.stop()
+	te.ttl = time.Second // the sweep that retries payouts runs every 250 ms
+	te.open(50)
+	seller, _ := te.openShop("s1", "Noodles")
+	rice := te.addProduct(seller, "Rice", 1500, 5)
+	customer := te.login("c1")
+	te.mustPay(te.order(customer, OrderLine{ProductID: rice, Quantity: 1}), "dev-c1", 1500)
+
+	// Nothing listens on port 1 of loopback: the outcome is unknown.
+	base := te.pay.BaseURL
+	te.pay.BaseURL = "http://127.0.0.1:1"
+	if _, err := te.e.Cash(seller, 500, "r1"); err != nil {
+		t.Fatalf("cash: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	b, _ := te.e.Balance(seller)
+	if p := b.GetPayouts()[0]; p.GetStatus() != "requested" {
+		t.Fatalf("payout while WeChat is down = %v, want still requested", p)
+	}
+
+	te.stop()
+	te.pay.BaseURL = base
+	te.open(50)
+	b = payoutOf(t, te, seller, "r1")
+	if p := b.GetPayouts()[0]; p.GetStatus() != "paid" || b.GetBalance() != 1000 {
+		t.Fatalf("payout after WeChat is back = %v balance %d, want paid and 1000",
+			p, b.GetBalance())
 	}
 }

@@ -29,6 +29,8 @@ type shop struct {
 	reserving    []pendingReservation
 	held         map[int64]int64
 	reserveFlush bool
+	// paying marks the payouts whose transfer is in flight, by request id.
+	paying map[string]bool
 	// sweep ticks to close orders unpaid for Options.UnpaidTTL.
 	sweep ticker
 	// pushed is the place in the queue each waiting customer last heard.
@@ -127,6 +129,8 @@ func (s *shop) receive(ctx actor.Context) {
 		s.setVoice(ctx, m)
 	case *pb.SetOwnerPicture:
 		s.setOwnerPicture(ctx, m)
+	case *pb.PayoutResult:
+		s.payoutDone(ctx, m)
 	case *pb.Positions:
 		ctx.Respond(s.positions(m.GetOrderIds()))
 	case *pb.Tick:
@@ -186,13 +190,16 @@ func (s *shop) applyEvent(ev proto.Message) {
 		s.applyReleased(e)
 	case *pb.CashedOut:
 		st.Balance -= e.GetPayout().GetAmount()
-		st.Payouts = append(st.Payouts, e.GetPayout())
+		// A copy, because the event also goes to the caller as the reply.
+		st.Payouts = append(st.Payouts, proto.Clone(e.GetPayout()).(*pb.Payout))
 	case *pb.ShopPaused:
 		st.Paused = e.GetPaused()
 	case *pb.VoiceSet:
 		st.Voice = e.GetVoice()
 	case *pb.OwnerPictureSet:
 		st.OwnerPicId = e.GetPicId()
+	case *pb.PayoutSettled:
+		s.applyPayoutSettled(e)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"google.golang.org/protobuf/proto"
 
 	"callme/actors/pb"
 )
@@ -268,7 +269,7 @@ func (s *shop) cashOut(ctx actor.Context, m *pb.CashOut) {
 					m.GetRequestId(), p.GetAmount()))
 				return
 			}
-			ctx.Respond(&pb.CashedOut{Payout: p})
+			ctx.Respond(&pb.CashedOut{Payout: proto.Clone(p).(*pb.Payout)})
 			return
 		}
 	}
@@ -288,10 +289,9 @@ func (s *shop) cashOut(ctx actor.Context, m *pb.CashOut) {
 	s.persist(ev)
 	s.engine.log.Info("cash out requested", "shop", s.state.GetShopId(), "amount", m.GetAmount())
 	ctx.Send(sender, ev)
+	s.startPayout(ctx, ev.GetPayout())
 }
 
-// payoutRequested marks a payout recorded for the operator to transfer.
-const payoutRequested = "requested"
 
 func (s *shop) setPaused(ctx actor.Context, m *pb.SetPaused) {
 	if s.rejectStranger(ctx, m.GetOpenid()) {
@@ -335,6 +335,7 @@ func (s *shop) sweepUnpaid(ctx actor.Context) {
 			}
 		})
 	}
+	s.retryPayouts(ctx)
 	s.sweep.again(ctx)
 }
 

@@ -73,9 +73,23 @@ func TestCloseCashAndAlertRoutes(t *testing.T) {
 	wantAPIError(t, callErr(ctx, c, "/callme/wx_pay/cash", map[string]any{
 		"session_id": customer.ID, "amount": 1, "request_id": "r3"}), 403, "seller only")
 
-	balance := call(ctx, t, c, "/callme/wx_pay/balance", map[string]any{"session_id": sh.seller.ID})
-	if balance["balance"] != float64(paidFee-1000) || len(balance["payouts"].([]any)) != 1 {
-		t.Fatalf("balance = %v, want %d left and one payout", balance, paidFee-1000)
+	// The payout reaches WeChat Pay's transfer stand-in and is paid.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		balance := call(ctx, t, c, "/callme/wx_pay/balance",
+			map[string]any{"session_id": sh.seller.ID})
+		payouts := balance["payouts"].([]any)
+		if balance["balance"] != float64(paidFee-1000) || len(payouts) != 1 {
+			t.Fatalf("balance = %v, want %d left and one payout", balance, paidFee-1000)
+		}
+		p := payouts[0].(map[string]any)
+		if p["status"] == "paid" && p["payment_no"] != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payout %v not paid after 10 s", p)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

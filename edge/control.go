@@ -61,17 +61,21 @@ type cashReply struct {
 	Payout  payoutView `json:"payout"`
 }
 
+// payoutView is one cash-out: requested, then paid or failed.
 type payoutView struct {
 	RequestID string `json:"request_id"`
 	Amount    int64  `json:"amount"`
 	At        int64  `json:"at"`
 	Status    string `json:"status"`
 	Balance   int64  `json:"balance"`
+	PaymentNo string `json:"payment_no"`
+	Reason    string `json:"reason"`
 }
 
 func viewPayout(p *pb.Payout) payoutView {
 	return payoutView{RequestID: p.GetRequestId(), Amount: p.GetAmount(), At: p.GetAt(),
-		Status: p.GetStatus(), Balance: p.GetBalance()}
+		Status: p.GetStatus(), Balance: p.GetBalance(), PaymentNo: p.GetPaymentNo(),
+		Reason: p.GetReason()}
 }
 
 func (r *REST) cash(f *fields) (any, error) {

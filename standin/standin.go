@@ -39,16 +39,19 @@ type Servers struct {
 
 	server *http.Server
 
-	logins atomic.Int64
-	orders atomic.Int64
-	tokens atomic.Int64
-	audios atomic.Int64
+	logins    atomic.Int64
+	orders    atomic.Int64
+	tokens    atomic.Int64
+	audios    atomic.Int64
+	transfers atomic.Int64
 
 	mu sync.Mutex
 	// prepayIDs maps out_trade_no to the order it created. Guarded by mu.
 	prepayIDs map[string]order
 	// issued contains the Baidu access tokens handed out. Guarded by mu.
 	issued map[string]bool
+	// payments maps partner_trade_no to the transfer it made. Guarded by mu.
+	payments map[string]string
 }
 
 // Start starts the stand-ins on a free port of 127.0.0.1. The caller must call
@@ -62,11 +65,13 @@ func Start() (*Servers, error) {
 		URL:       "http://" + ln.Addr().String(),
 		prepayIDs: make(map[string]order),
 		issued:    make(map[string]bool),
+		payments:  make(map[string]string),
 	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/sns/jscode2session", s.handleLogin)
 	mux.HandleFunc("/pay/unifiedorder", s.handleUnifiedOrder)
+	mux.HandleFunc("POST /mmpaymkttransfers/promotion/transfers", s.handleTransfer)
 	mux.HandleFunc("/oauth/2.0/token", s.handleToken)
 	mux.HandleFunc("/text2audio", s.handleAudio)
 	s.server = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -5027,12 +5027,16 @@ func (x *OrderAlerted) GetAt() int64 {
 }
 
 type Payout struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
-	At            int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
-	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
-	Balance       int64                  `protobuf:"varint,5,opt,name=balance,proto3" json:"balance,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestId string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Amount    int64                  `protobuf:"varint,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	At        int64                  `protobuf:"varint,3,opt,name=at,proto3" json:"at,omitempty"`
+	Status    string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	Balance   int64                  `protobuf:"varint,5,opt,name=balance,proto3" json:"balance,omitempty"`
+	// payment_no is WeChat Pay's id of the transfer once paid; reason says
+	// why WeChat Pay refused it.
+	PaymentNo     string `protobuf:"bytes,6,opt,name=payment_no,json=paymentNo,proto3" json:"payment_no,omitempty"`
+	Reason        string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5102,6 +5106,159 @@ func (x *Payout) GetBalance() int64 {
 	return 0
 }
 
+func (x *Payout) GetPaymentNo() string {
+	if x != nil {
+		return x.PaymentNo
+	}
+	return ""
+}
+
+func (x *Payout) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PayoutSettled records WeChat Pay's answer to a payout's transfer.
+type PayoutSettled struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Status        string                 `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	PaymentNo     string                 `protobuf:"bytes,3,opt,name=payment_no,json=paymentNo,proto3" json:"payment_no,omitempty"`
+	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayoutSettled) Reset() {
+	*x = PayoutSettled{}
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayoutSettled) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayoutSettled) ProtoMessage() {}
+
+func (x *PayoutSettled) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayoutSettled.ProtoReflect.Descriptor instead.
+func (*PayoutSettled) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+}
+
+func (x *PayoutSettled) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *PayoutSettled) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *PayoutSettled) GetPaymentNo() string {
+	if x != nil {
+		return x.PaymentNo
+	}
+	return ""
+}
+
+func (x *PayoutSettled) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// PayoutResult carries a transfer's outcome back into the shop actor;
+// retry is set when the outcome is unknown.
+type PayoutResult struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	RequestId     string                 `protobuf:"bytes,1,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	PaymentNo     string                 `protobuf:"bytes,2,opt,name=payment_no,json=paymentNo,proto3" json:"payment_no,omitempty"`
+	Error         string                 `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Retry         bool                   `protobuf:"varint,4,opt,name=retry,proto3" json:"retry,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PayoutResult) Reset() {
+	*x = PayoutResult{}
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PayoutResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PayoutResult) ProtoMessage() {}
+
+func (x *PayoutResult) ProtoReflect() protoreflect.Message {
+	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PayoutResult.ProtoReflect.Descriptor instead.
+func (*PayoutResult) Descriptor() ([]byte, []int) {
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+}
+
+func (x *PayoutResult) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *PayoutResult) GetPaymentNo() string {
+	if x != nil {
+		return x.PaymentNo
+	}
+	return ""
+}
+
+func (x *PayoutResult) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *PayoutResult) GetRetry() bool {
+	if x != nil {
+		return x.Retry
+	}
+	return false
+}
+
 type CashOut struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Openid        string                 `protobuf:"bytes,1,opt,name=openid,proto3" json:"openid,omitempty"`
@@ -5113,7 +5270,7 @@ type CashOut struct {
 
 func (x *CashOut) Reset() {
 	*x = CashOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5125,7 +5282,7 @@ func (x *CashOut) String() string {
 func (*CashOut) ProtoMessage() {}
 
 func (x *CashOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[89]
+	mi := &file_callme_v1_messages_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5138,7 +5295,7 @@ func (x *CashOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashOut.ProtoReflect.Descriptor instead.
 func (*CashOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{89}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *CashOut) GetOpenid() string {
@@ -5171,7 +5328,7 @@ type CashedOut struct {
 
 func (x *CashedOut) Reset() {
 	*x = CashedOut{}
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5183,7 +5340,7 @@ func (x *CashedOut) String() string {
 func (*CashedOut) ProtoMessage() {}
 
 func (x *CashedOut) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[90]
+	mi := &file_callme_v1_messages_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5196,7 +5353,7 @@ func (x *CashedOut) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CashedOut.ProtoReflect.Descriptor instead.
 func (*CashedOut) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{90}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *CashedOut) GetPayout() *Payout {
@@ -5215,7 +5372,7 @@ type GetBalance struct {
 
 func (x *GetBalance) Reset() {
 	*x = GetBalance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5227,7 +5384,7 @@ func (x *GetBalance) String() string {
 func (*GetBalance) ProtoMessage() {}
 
 func (x *GetBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[91]
+	mi := &file_callme_v1_messages_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5240,7 +5397,7 @@ func (x *GetBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBalance.ProtoReflect.Descriptor instead.
 func (*GetBalance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{91}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *GetBalance) GetOpenid() string {
@@ -5261,7 +5418,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5273,7 +5430,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[92]
+	mi := &file_callme_v1_messages_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5286,7 +5443,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{92}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *Balance) GetBalance() int64 {
@@ -5320,7 +5477,7 @@ type SetPaused struct {
 
 func (x *SetPaused) Reset() {
 	*x = SetPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5332,7 +5489,7 @@ func (x *SetPaused) String() string {
 func (*SetPaused) ProtoMessage() {}
 
 func (x *SetPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[93]
+	mi := &file_callme_v1_messages_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5345,7 +5502,7 @@ func (x *SetPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPaused.ProtoReflect.Descriptor instead.
 func (*SetPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{93}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *SetPaused) GetOpenid() string {
@@ -5371,7 +5528,7 @@ type ShopPaused struct {
 
 func (x *ShopPaused) Reset() {
 	*x = ShopPaused{}
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5383,7 +5540,7 @@ func (x *ShopPaused) String() string {
 func (*ShopPaused) ProtoMessage() {}
 
 func (x *ShopPaused) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[94]
+	mi := &file_callme_v1_messages_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5396,7 +5553,7 @@ func (x *ShopPaused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShopPaused.ProtoReflect.Descriptor instead.
 func (*ShopPaused) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{94}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *ShopPaused) GetPaused() bool {
@@ -5415,7 +5572,7 @@ type Positions struct {
 
 func (x *Positions) Reset() {
 	*x = Positions{}
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5427,7 +5584,7 @@ func (x *Positions) String() string {
 func (*Positions) ProtoMessage() {}
 
 func (x *Positions) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[95]
+	mi := &file_callme_v1_messages_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5440,7 +5597,7 @@ func (x *Positions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Positions.ProtoReflect.Descriptor instead.
 func (*Positions) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{95}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *Positions) GetOrderIds() []string {
@@ -5459,7 +5616,7 @@ type PositionList struct {
 
 func (x *PositionList) Reset() {
 	*x = PositionList{}
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5471,7 +5628,7 @@ func (x *PositionList) String() string {
 func (*PositionList) ProtoMessage() {}
 
 func (x *PositionList) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[96]
+	mi := &file_callme_v1_messages_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5484,7 +5641,7 @@ func (x *PositionList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PositionList.ProtoReflect.Descriptor instead.
 func (*PositionList) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{96}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *PositionList) GetList() []*Order {
@@ -5504,7 +5661,7 @@ type SessionsTouched struct {
 
 func (x *SessionsTouched) Reset() {
 	*x = SessionsTouched{}
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5516,7 +5673,7 @@ func (x *SessionsTouched) String() string {
 func (*SessionsTouched) ProtoMessage() {}
 
 func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[97]
+	mi := &file_callme_v1_messages_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5529,7 +5686,7 @@ func (x *SessionsTouched) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionsTouched.ProtoReflect.Descriptor instead.
 func (*SessionsTouched) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{97}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *SessionsTouched) GetSessionIds() []string {
@@ -5555,7 +5712,7 @@ type CloseSession struct {
 
 func (x *CloseSession) Reset() {
 	*x = CloseSession{}
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5567,7 +5724,7 @@ func (x *CloseSession) String() string {
 func (*CloseSession) ProtoMessage() {}
 
 func (x *CloseSession) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[98]
+	mi := &file_callme_v1_messages_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5580,7 +5737,7 @@ func (x *CloseSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSession.ProtoReflect.Descriptor instead.
 func (*CloseSession) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{98}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *CloseSession) GetSessionId() string {
@@ -5599,7 +5756,7 @@ type SessionClosed struct {
 
 func (x *SessionClosed) Reset() {
 	*x = SessionClosed{}
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5611,7 +5768,7 @@ func (x *SessionClosed) String() string {
 func (*SessionClosed) ProtoMessage() {}
 
 func (x *SessionClosed) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[99]
+	mi := &file_callme_v1_messages_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5624,7 +5781,7 @@ func (x *SessionClosed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SessionClosed.ProtoReflect.Descriptor instead.
 func (*SessionClosed) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{99}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *SessionClosed) GetSessionId() string {
@@ -5645,7 +5802,7 @@ type CloseSessionSockets struct {
 
 func (x *CloseSessionSockets) Reset() {
 	*x = CloseSessionSockets{}
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5657,7 +5814,7 @@ func (x *CloseSessionSockets) String() string {
 func (*CloseSessionSockets) ProtoMessage() {}
 
 func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[100]
+	mi := &file_callme_v1_messages_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5670,7 +5827,7 @@ func (x *CloseSessionSockets) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseSessionSockets.ProtoReflect.Descriptor instead.
 func (*CloseSessionSockets) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{100}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *CloseSessionSockets) GetOpenid() string {
@@ -5695,7 +5852,7 @@ type ListAlerts struct {
 
 func (x *ListAlerts) Reset() {
 	*x = ListAlerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5707,7 +5864,7 @@ func (x *ListAlerts) String() string {
 func (*ListAlerts) ProtoMessage() {}
 
 func (x *ListAlerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[101]
+	mi := &file_callme_v1_messages_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5720,7 +5877,7 @@ func (x *ListAlerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlerts.ProtoReflect.Descriptor instead.
 func (*ListAlerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{101}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
 }
 
 type Alerts struct {
@@ -5732,7 +5889,7 @@ type Alerts struct {
 
 func (x *Alerts) Reset() {
 	*x = Alerts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5744,7 +5901,7 @@ func (x *Alerts) String() string {
 func (*Alerts) ProtoMessage() {}
 
 func (x *Alerts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[102]
+	mi := &file_callme_v1_messages_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5757,7 +5914,7 @@ func (x *Alerts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Alerts.ProtoReflect.Descriptor instead.
 func (*Alerts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{102}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Alerts) GetOrderIds() []string {
@@ -5776,7 +5933,7 @@ type AlertRaised struct {
 
 func (x *AlertRaised) Reset() {
 	*x = AlertRaised{}
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5788,7 +5945,7 @@ func (x *AlertRaised) String() string {
 func (*AlertRaised) ProtoMessage() {}
 
 func (x *AlertRaised) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[103]
+	mi := &file_callme_v1_messages_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5801,7 +5958,7 @@ func (x *AlertRaised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AlertRaised.ProtoReflect.Descriptor instead.
 func (*AlertRaised) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{103}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *AlertRaised) GetOrderId() string {
@@ -5824,7 +5981,7 @@ type StorePicture struct {
 
 func (x *StorePicture) Reset() {
 	*x = StorePicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5836,7 +5993,7 @@ func (x *StorePicture) String() string {
 func (*StorePicture) ProtoMessage() {}
 
 func (x *StorePicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[104]
+	mi := &file_callme_v1_messages_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5849,7 +6006,7 @@ func (x *StorePicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorePicture.ProtoReflect.Descriptor instead.
 func (*StorePicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{104}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *StorePicture) GetContentType() string {
@@ -5877,7 +6034,7 @@ type PictureStored struct {
 
 func (x *PictureStored) Reset() {
 	*x = PictureStored{}
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5889,7 +6046,7 @@ func (x *PictureStored) String() string {
 func (*PictureStored) ProtoMessage() {}
 
 func (x *PictureStored) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[105]
+	mi := &file_callme_v1_messages_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5902,7 +6059,7 @@ func (x *PictureStored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PictureStored.ProtoReflect.Descriptor instead.
 func (*PictureStored) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{105}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *PictureStored) GetContentType() string {
@@ -5929,7 +6086,7 @@ type GetPicture struct {
 
 func (x *GetPicture) Reset() {
 	*x = GetPicture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5941,7 +6098,7 @@ func (x *GetPicture) String() string {
 func (*GetPicture) ProtoMessage() {}
 
 func (x *GetPicture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[106]
+	mi := &file_callme_v1_messages_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5954,7 +6111,7 @@ func (x *GetPicture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPicture.ProtoReflect.Descriptor instead.
 func (*GetPicture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{106}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
 }
 
 type Picture struct {
@@ -5967,7 +6124,7 @@ type Picture struct {
 
 func (x *Picture) Reset() {
 	*x = Picture{}
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5979,7 +6136,7 @@ func (x *Picture) String() string {
 func (*Picture) ProtoMessage() {}
 
 func (x *Picture) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[107]
+	mi := &file_callme_v1_messages_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5992,7 +6149,7 @@ func (x *Picture) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Picture.ProtoReflect.Descriptor instead.
 func (*Picture) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{107}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *Picture) GetContentType() string {
@@ -6019,7 +6176,7 @@ type SetAds struct {
 
 func (x *SetAds) Reset() {
 	*x = SetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6031,7 +6188,7 @@ func (x *SetAds) String() string {
 func (*SetAds) ProtoMessage() {}
 
 func (x *SetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[108]
+	mi := &file_callme_v1_messages_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6044,7 +6201,7 @@ func (x *SetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetAds.ProtoReflect.Descriptor instead.
 func (*SetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{108}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *SetAds) GetPicIds() []string {
@@ -6063,7 +6220,7 @@ type AdsSet struct {
 
 func (x *AdsSet) Reset() {
 	*x = AdsSet{}
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6075,7 +6232,7 @@ func (x *AdsSet) String() string {
 func (*AdsSet) ProtoMessage() {}
 
 func (x *AdsSet) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[109]
+	mi := &file_callme_v1_messages_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6088,7 +6245,7 @@ func (x *AdsSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdsSet.ProtoReflect.Descriptor instead.
 func (*AdsSet) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{109}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *AdsSet) GetPicIds() []string {
@@ -6106,7 +6263,7 @@ type GetAds struct {
 
 func (x *GetAds) Reset() {
 	*x = GetAds{}
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6118,7 +6275,7 @@ func (x *GetAds) String() string {
 func (*GetAds) ProtoMessage() {}
 
 func (x *GetAds) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[110]
+	mi := &file_callme_v1_messages_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6131,7 +6288,7 @@ func (x *GetAds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAds.ProtoReflect.Descriptor instead.
 func (*GetAds) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{110}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
 }
 
 type Ads struct {
@@ -6143,7 +6300,7 @@ type Ads struct {
 
 func (x *Ads) Reset() {
 	*x = Ads{}
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6155,7 +6312,7 @@ func (x *Ads) String() string {
 func (*Ads) ProtoMessage() {}
 
 func (x *Ads) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[111]
+	mi := &file_callme_v1_messages_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6168,7 +6325,7 @@ func (x *Ads) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ads.ProtoReflect.Descriptor instead.
 func (*Ads) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{111}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *Ads) GetPicIds() []string {
@@ -6187,7 +6344,7 @@ type SiteSnapshot struct {
 
 func (x *SiteSnapshot) Reset() {
 	*x = SiteSnapshot{}
-	mi := &file_callme_v1_messages_proto_msgTypes[112]
+	mi := &file_callme_v1_messages_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6199,7 +6356,7 @@ func (x *SiteSnapshot) String() string {
 func (*SiteSnapshot) ProtoMessage() {}
 
 func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[112]
+	mi := &file_callme_v1_messages_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6212,7 +6369,7 @@ func (x *SiteSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SiteSnapshot.ProtoReflect.Descriptor instead.
 func (*SiteSnapshot) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{112}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *SiteSnapshot) GetAdPicIds() []string {
@@ -6234,7 +6391,7 @@ type ListProductsBought struct {
 
 func (x *ListProductsBought) Reset() {
 	*x = ListProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[113]
+	mi := &file_callme_v1_messages_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6246,7 +6403,7 @@ func (x *ListProductsBought) String() string {
 func (*ListProductsBought) ProtoMessage() {}
 
 func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[113]
+	mi := &file_callme_v1_messages_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6259,7 +6416,7 @@ func (x *ListProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListProductsBought.ProtoReflect.Descriptor instead.
 func (*ListProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{113}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{115}
 }
 
 func (x *ListProductsBought) GetLimit() int32 {
@@ -6278,7 +6435,7 @@ type ProductsBought struct {
 
 func (x *ProductsBought) Reset() {
 	*x = ProductsBought{}
-	mi := &file_callme_v1_messages_proto_msgTypes[114]
+	mi := &file_callme_v1_messages_proto_msgTypes[116]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6290,7 +6447,7 @@ func (x *ProductsBought) String() string {
 func (*ProductsBought) ProtoMessage() {}
 
 func (x *ProductsBought) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[114]
+	mi := &file_callme_v1_messages_proto_msgTypes[116]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6303,7 +6460,7 @@ func (x *ProductsBought) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductsBought.ProtoReflect.Descriptor instead.
 func (*ProductsBought) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{114}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{116}
 }
 
 func (x *ProductsBought) GetList() []*Item {
@@ -6326,7 +6483,7 @@ type RandomProducts struct {
 
 func (x *RandomProducts) Reset() {
 	*x = RandomProducts{}
-	mi := &file_callme_v1_messages_proto_msgTypes[115]
+	mi := &file_callme_v1_messages_proto_msgTypes[117]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6338,7 +6495,7 @@ func (x *RandomProducts) String() string {
 func (*RandomProducts) ProtoMessage() {}
 
 func (x *RandomProducts) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[115]
+	mi := &file_callme_v1_messages_proto_msgTypes[117]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6351,7 +6508,7 @@ func (x *RandomProducts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RandomProducts.ProtoReflect.Descriptor instead.
 func (*RandomProducts) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{115}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{117}
 }
 
 func (x *RandomProducts) GetCount() int32 {
@@ -6379,7 +6536,7 @@ type ProductPicks struct {
 
 func (x *ProductPicks) Reset() {
 	*x = ProductPicks{}
-	mi := &file_callme_v1_messages_proto_msgTypes[116]
+	mi := &file_callme_v1_messages_proto_msgTypes[118]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6391,7 +6548,7 @@ func (x *ProductPicks) String() string {
 func (*ProductPicks) ProtoMessage() {}
 
 func (x *ProductPicks) ProtoReflect() protoreflect.Message {
-	mi := &file_callme_v1_messages_proto_msgTypes[116]
+	mi := &file_callme_v1_messages_proto_msgTypes[118]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6404,7 +6561,7 @@ func (x *ProductPicks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProductPicks.ProtoReflect.Descriptor instead.
 func (*ProductPicks) Descriptor() ([]byte, []int) {
-	return file_callme_v1_messages_proto_rawDescGZIP(), []int{116}
+	return file_callme_v1_messages_proto_rawDescGZIP(), []int{118}
 }
 
 func (x *ProductPicks) GetRandom() []*Product {
@@ -6779,14 +6936,31 @@ const file_callme_v1_messages_proto_rawDesc = "" +
 	"\fOrderAlerted\x12%\n" +
 	"\x0etransaction_id\x18\x01 \x01(\tR\rtransactionId\x12\x1b\n" +
 	"\ttotal_fee\x18\x02 \x01(\x03R\btotalFee\x12\x0e\n" +
-	"\x02at\x18\x03 \x01(\x03R\x02at\"\x81\x01\n" +
+	"\x02at\x18\x03 \x01(\x03R\x02at\"\xb8\x01\n" +
 	"\x06Payout\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\tR\trequestId\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x03R\x06amount\x12\x0e\n" +
 	"\x02at\x18\x03 \x01(\x03R\x02at\x12\x16\n" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12\x18\n" +
-	"\abalance\x18\x05 \x01(\x03R\abalance\"X\n" +
+	"\abalance\x18\x05 \x01(\x03R\abalance\x12\x1d\n" +
+	"\n" +
+	"payment_no\x18\x06 \x01(\tR\tpaymentNo\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\"}\n" +
+	"\rPayoutSettled\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\x12\x1d\n" +
+	"\n" +
+	"payment_no\x18\x03 \x01(\tR\tpaymentNo\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"x\n" +
+	"\fPayoutResult\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x01 \x01(\tR\trequestId\x12\x1d\n" +
+	"\n" +
+	"payment_no\x18\x02 \x01(\tR\tpaymentNo\x12\x14\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\x12\x14\n" +
+	"\x05retry\x18\x04 \x01(\bR\x05retry\"X\n" +
 	"\aCashOut\x12\x16\n" +
 	"\x06openid\x18\x01 \x01(\tR\x06openid\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x03R\x06amount\x12\x1d\n" +
@@ -6876,7 +7050,7 @@ func file_callme_v1_messages_proto_rawDescGZIP() []byte {
 	return file_callme_v1_messages_proto_rawDescData
 }
 
-var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 119)
+var file_callme_v1_messages_proto_msgTypes = make([]protoimpl.MessageInfo, 121)
 var file_callme_v1_messages_proto_goTypes = []any{
 	(*Failure)(nil),             // 0: callme.v1.Failure
 	(*Ok)(nil),                  // 1: callme.v1.Ok
@@ -6967,36 +7141,38 @@ var file_callme_v1_messages_proto_goTypes = []any{
 	(*OrderClosed)(nil),         // 86: callme.v1.OrderClosed
 	(*OrderAlerted)(nil),        // 87: callme.v1.OrderAlerted
 	(*Payout)(nil),              // 88: callme.v1.Payout
-	(*CashOut)(nil),             // 89: callme.v1.CashOut
-	(*CashedOut)(nil),           // 90: callme.v1.CashedOut
-	(*GetBalance)(nil),          // 91: callme.v1.GetBalance
-	(*Balance)(nil),             // 92: callme.v1.Balance
-	(*SetPaused)(nil),           // 93: callme.v1.SetPaused
-	(*ShopPaused)(nil),          // 94: callme.v1.ShopPaused
-	(*Positions)(nil),           // 95: callme.v1.Positions
-	(*PositionList)(nil),        // 96: callme.v1.PositionList
-	(*SessionsTouched)(nil),     // 97: callme.v1.SessionsTouched
-	(*CloseSession)(nil),        // 98: callme.v1.CloseSession
-	(*SessionClosed)(nil),       // 99: callme.v1.SessionClosed
-	(*CloseSessionSockets)(nil), // 100: callme.v1.CloseSessionSockets
-	(*ListAlerts)(nil),          // 101: callme.v1.ListAlerts
-	(*Alerts)(nil),              // 102: callme.v1.Alerts
-	(*AlertRaised)(nil),         // 103: callme.v1.AlertRaised
-	(*StorePicture)(nil),        // 104: callme.v1.StorePicture
-	(*PictureStored)(nil),       // 105: callme.v1.PictureStored
-	(*GetPicture)(nil),          // 106: callme.v1.GetPicture
-	(*Picture)(nil),             // 107: callme.v1.Picture
-	(*SetAds)(nil),              // 108: callme.v1.SetAds
-	(*AdsSet)(nil),              // 109: callme.v1.AdsSet
-	(*GetAds)(nil),              // 110: callme.v1.GetAds
-	(*Ads)(nil),                 // 111: callme.v1.Ads
-	(*SiteSnapshot)(nil),        // 112: callme.v1.SiteSnapshot
-	(*ListProductsBought)(nil),  // 113: callme.v1.ListProductsBought
-	(*ProductsBought)(nil),      // 114: callme.v1.ProductsBought
-	(*RandomProducts)(nil),      // 115: callme.v1.RandomProducts
-	(*ProductPicks)(nil),        // 116: callme.v1.ProductPicks
-	nil,                         // 117: callme.v1.ShopView.OpenOrdersEntry
-	nil,                         // 118: callme.v1.PaymentNotice.FieldsEntry
+	(*PayoutSettled)(nil),       // 89: callme.v1.PayoutSettled
+	(*PayoutResult)(nil),        // 90: callme.v1.PayoutResult
+	(*CashOut)(nil),             // 91: callme.v1.CashOut
+	(*CashedOut)(nil),           // 92: callme.v1.CashedOut
+	(*GetBalance)(nil),          // 93: callme.v1.GetBalance
+	(*Balance)(nil),             // 94: callme.v1.Balance
+	(*SetPaused)(nil),           // 95: callme.v1.SetPaused
+	(*ShopPaused)(nil),          // 96: callme.v1.ShopPaused
+	(*Positions)(nil),           // 97: callme.v1.Positions
+	(*PositionList)(nil),        // 98: callme.v1.PositionList
+	(*SessionsTouched)(nil),     // 99: callme.v1.SessionsTouched
+	(*CloseSession)(nil),        // 100: callme.v1.CloseSession
+	(*SessionClosed)(nil),       // 101: callme.v1.SessionClosed
+	(*CloseSessionSockets)(nil), // 102: callme.v1.CloseSessionSockets
+	(*ListAlerts)(nil),          // 103: callme.v1.ListAlerts
+	(*Alerts)(nil),              // 104: callme.v1.Alerts
+	(*AlertRaised)(nil),         // 105: callme.v1.AlertRaised
+	(*StorePicture)(nil),        // 106: callme.v1.StorePicture
+	(*PictureStored)(nil),       // 107: callme.v1.PictureStored
+	(*GetPicture)(nil),          // 108: callme.v1.GetPicture
+	(*Picture)(nil),             // 109: callme.v1.Picture
+	(*SetAds)(nil),              // 110: callme.v1.SetAds
+	(*AdsSet)(nil),              // 111: callme.v1.AdsSet
+	(*GetAds)(nil),              // 112: callme.v1.GetAds
+	(*Ads)(nil),                 // 113: callme.v1.Ads
+	(*SiteSnapshot)(nil),        // 114: callme.v1.SiteSnapshot
+	(*ListProductsBought)(nil),  // 115: callme.v1.ListProductsBought
+	(*ProductsBought)(nil),      // 116: callme.v1.ProductsBought
+	(*RandomProducts)(nil),      // 117: callme.v1.RandomProducts
+	(*ProductPicks)(nil),        // 118: callme.v1.ProductPicks
+	nil,                         // 119: callme.v1.ShopView.OpenOrdersEntry
+	nil,                         // 120: callme.v1.PaymentNotice.FieldsEntry
 }
 var file_callme_v1_messages_proto_depIdxs = []int32{
 	3,   // 0: callme.v1.Order.items:type_name -> callme.v1.Item
@@ -7016,7 +7192,7 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	5,   // 14: callme.v1.Queue.called:type_name -> callme.v1.Order
 	5,   // 15: callme.v1.Queue.skipped:type_name -> callme.v1.Order
 	4,   // 16: callme.v1.ShopView.products:type_name -> callme.v1.Product
-	117, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
+	119, // 17: callme.v1.ShopView.open_orders:type_name -> callme.v1.ShopView.OpenOrdersEntry
 	4,   // 18: callme.v1.ShopSnapshot.products:type_name -> callme.v1.Product
 	5,   // 19: callme.v1.ShopSnapshot.orders:type_name -> callme.v1.Order
 	88,  // 20: callme.v1.ShopSnapshot.payouts:type_name -> callme.v1.Payout
@@ -7027,7 +7203,7 @@ var file_callme_v1_messages_proto_depIdxs = []int32{
 	47,  // 25: callme.v1.ShopViews.list:type_name -> callme.v1.ShopView
 	5,   // 26: callme.v1.CreateOrder.order:type_name -> callme.v1.Order
 	5,   // 27: callme.v1.OrderCreated.order:type_name -> callme.v1.Order
-	118, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
+	120, // 28: callme.v1.PaymentNotice.fields:type_name -> callme.v1.PaymentNotice.FieldsEntry
 	51,  // 29: callme.v1.MarkOrder.voice:type_name -> callme.v1.VoiceSetting
 	3,   // 30: callme.v1.UserPlaceOrder.items:type_name -> callme.v1.Item
 	5,   // 31: callme.v1.OrderChanged.order:type_name -> callme.v1.Order
@@ -7058,7 +7234,7 @@ func file_callme_v1_messages_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_callme_v1_messages_proto_rawDesc), len(file_callme_v1_messages_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   119,
+			NumMessages:   121,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

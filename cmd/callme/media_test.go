@@ -8,7 +8,8 @@ import (
 
 func TestServeRequiresBaiduCredentials(t *testing.T) {
 	_, err := parseServe([]string{"--wx-appid", "a", "--wx-secret", "s", "--wx-mchid", "m",
-		"--wx-paykey", "k", "--wx-notify-url", "https://x.example/n", "--baidu-key", "b"},
+		"--wx-paykey", "k", "--wx-notify-url", "https://x.example/n", "--wx-cert", "c.pem",
+		"--wx-cert-key", "k.pem", "--baidu-key", "b"},
 		&bytes.Buffer{})
 	if err == nil {
 		t.Fatal("parse without --baidu-secret succeeded, want an error")

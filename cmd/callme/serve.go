@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -47,6 +48,8 @@ type serveConfig struct {
 	wxSecret    string
 	wxMchID     string
 	wxPayKey    string
+	wxCert      string
+	wxCertKey   string
 	wxNotifyURL string
 	wxLoginURL  string
 	wxPayURL    string
@@ -96,6 +99,9 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	f.string(&c.wxSecret, "wx-secret", "", "mini-program AppSecret")
 	f.string(&c.wxMchID, "wx-mchid", "", "WeChat Pay merchant id")
 	f.string(&c.wxPayKey, "wx-paykey", "", "WeChat Pay API v2 key (signs and verifies MD5)")
+	f.string(&c.wxCert, "wx-cert", "",
+		"WeChat Pay merchant client certificate (PEM), for cash-out transfers")
+	f.string(&c.wxCertKey, "wx-cert-key", "", "private key (PEM) of --wx-cert")
 	f.string(&c.wxNotifyURL, "wx-notify-url", "",
 		"public URL of /callme/wx_pay/notify that WeChat Pay posts to")
 	f.string(&c.wxLoginURL, "wx-login-url", "https://api.weixin.qq.com",
@@ -154,6 +160,7 @@ func (c *serveConfig) check() error {
 	for _, m := range []struct{ value, flag string }{
 		{c.wxAppID, "wx-appid"}, {c.wxSecret, "wx-secret"}, {c.wxMchID, "wx-mchid"},
 		{c.wxPayKey, "wx-paykey"}, {c.wxNotifyURL, "wx-notify-url"},
+		{c.wxCert, "wx-cert"}, {c.wxCertKey, "wx-cert-key"},
 		{c.baiduKey, "baidu-key"}, {c.baiduSecret, "baidu-secret"},
 	} {
 		if m.value == "" {
@@ -223,6 +230,15 @@ func wechatClients(c *serveConfig, httpLn net.Listener) (
 	pay := &wechat.PayClient{BaseURL: c.wxPayURL, AppID: c.wxAppID, MchID: c.wxMchID,
 		Key: c.wxPayKey, NotifyURL: c.wxNotifyURL}
 	if !c.dev {
+		// Transfers to sellers need the merchant's client certificate.
+		cert, err := tls.LoadX509KeyPair(c.wxCert, c.wxCertKey)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("load --wx-cert and --wx-cert-key: %w", err)
+		}
+		pay.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert},
+				MinVersion: tls.VersionTLS12},
+		}}
 		return login, pay, func() {}, nil
 	}
 	stubs, err := standin.Start()
