@@ -292,7 +292,6 @@ func (s *shop) cashOut(ctx actor.Context, m *pb.CashOut) {
 	s.startPayout(ctx, ev.GetPayout())
 }
 
-
 func (s *shop) setPaused(ctx actor.Context, m *pb.SetPaused) {
 	if s.rejectStranger(ctx, m.GetOpenid()) {
 		return
