@@ -56,9 +56,9 @@ func (s *shop) startPayout(ctx actor.Context, p *pb.Payout) {
 		res, err := pay.Transfer(c, req)
 		out := &pb.PayoutResult{RequestId: id, PaymentNo: res.PaymentNo}
 		if err != nil {
-			var refused *wechat.PayError
+			var rejected *wechat.PayError
 			out.Error = err.Error()
-			out.Retry = !errors.As(err, &refused) || errors.Is(err, wechat.ErrUnavailable)
+			out.Retry = !errors.As(err, &rejected) || errors.Is(err, wechat.ErrUnavailable)
 		}
 		root.Send(self, out)
 	}()
@@ -77,7 +77,7 @@ func (s *shop) payoutDone(ctx actor.Context, m *pb.PayoutResult) {
 		PaymentNo: m.GetPaymentNo()}
 	if m.GetError() != "" {
 		ev.Status, ev.Reason = payoutFailed, m.GetError()
-		s.engine.log.Warn("cash-out refused, balance restored", "shop", s.state.GetShopId(),
+		s.engine.log.Warn("cash-out rejected by wechat pay, balance restored", "shop", s.state.GetShopId(),
 			"err", m.GetError())
 	}
 	s.persist(ev)
