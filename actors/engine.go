@@ -68,6 +68,10 @@ type Engine struct {
 	admins   map[string]bool
 	shanghai *time.Location
 
+	// sessions is the shards' published view of open sessions; see
+	// sessionView.
+	sessions sessionView
+
 	sellers *actor.PID
 	catalog *actor.PID
 	hub     *actor.PID
@@ -298,6 +302,9 @@ func (e *Engine) openid(sessionID string) (string, error) {
 	}
 	if len(sessionID) > 128 {
 		return "", ErrInvalidSession
+	}
+	if openid, ok := e.sessions.lookup(sessionID, e.unix(), e.opts.SessionTTL); ok {
+		return openid, nil
 	}
 	res, err := e.request(e.shardFor(sessionID), &pb.ResolveSession{SessionId: sessionID})
 	if err != nil {

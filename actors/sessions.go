@@ -2,10 +2,12 @@ package actors
 
 import (
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/persistence"
+	"google.golang.org/protobuf/proto"
 
 	"callme/actors/pb"
 )
@@ -33,21 +35,21 @@ func (s *sessionShard) Receive(ctx actor.Context) {
 		s.PersistSnapshot(s.snapshot())
 	case *pb.SessionsSnapshot:
 		for _, o := range m.GetSessions() {
-			s.sessions[o.GetSessionId()] = o
+			s.put(o)
 		}
 	case *pb.SessionOpened:
-		s.sessions[m.GetSessionId()] = m
+		s.put(m)
 	case *pb.SessionsTouched:
 		s.applyTouched(m)
 	case *pb.SessionClosed:
-		delete(s.sessions, m.GetSessionId())
+		s.remove(m.GetSessionId())
 	case *pb.OpenSession:
 		sender := ctx.Sender()
 		now := s.engine.unix()
 		ev := &pb.SessionOpened{SessionId: m.GetSessionId(), Openid: m.GetOpenid(), At: now,
 			LastUsed: now}
 		s.PersistReceive(ev)
-		s.sessions[ev.GetSessionId()] = ev
+		s.put(ev)
 		ctx.Send(sender, &pb.Ok{})
 	case *pb.ResolveSession:
 		s.resolve(ctx, m.GetSessionId())
@@ -90,13 +92,28 @@ func (s *sessionShard) resolve(ctx actor.Context, id string) {
 func (s *sessionShard) end(id string) {
 	ev := &pb.SessionClosed{SessionId: id}
 	s.PersistReceive(ev)
-	delete(s.sessions, id)
+	s.remove(id)
 }
 
+// put records a session here and in the engine's published view.
+func (s *sessionShard) put(o *pb.SessionOpened) {
+	s.sessions[o.GetSessionId()] = o
+	s.engine.sessions.store(o)
+}
+
+func (s *sessionShard) remove(id string) {
+	delete(s.sessions, id)
+	s.engine.sessions.remove(id)
+}
+
+// applyTouched replaces each touched session with a copy, because the
+// published view shares the old one with readers.
 func (s *sessionShard) applyTouched(e *pb.SessionsTouched) {
 	for _, id := range e.GetSessionIds() {
 		if o := s.sessions[id]; o != nil {
-			o.LastUsed = e.GetAt()
+			touched := proto.Clone(o).(*pb.SessionOpened)
+			touched.LastUsed = e.GetAt()
+			s.put(touched)
 		}
 	}
 }
@@ -110,4 +127,32 @@ func (s *sessionShard) snapshot() *pb.SessionsSnapshot {
 		return out.Sessions[i].GetSessionId() < out.Sessions[j].GetSessionId()
 	})
 	return out
+}
+
+// sessionView publishes the open sessions of every shard for reading
+// without a request to the shard. Each shard is the only writer of its
+// sessions and updates the view before it replies, so a logout or expiry
+// is seen by every later lookup. Values are immutable *pb.SessionOpened.
+type sessionView struct {
+	m sync.Map
+}
+
+func (v *sessionView) store(o *pb.SessionOpened) { v.m.Store(o.GetSessionId(), o) }
+
+func (v *sessionView) remove(id string) { v.m.Delete(id) }
+
+// lookup returns the openid of a session that needs no work from its
+// shard: used within touchEvery, so neither its use needs persisting nor
+// can it have expired. Any other session goes to the shard.
+func (v *sessionView) lookup(id string, now int64, ttl time.Duration) (string, bool) {
+	val, ok := v.m.Load(id)
+	if !ok {
+		return "", false
+	}
+	o := val.(*pb.SessionOpened)
+	idle := now - max(o.GetLastUsed(), o.GetAt())
+	if idle >= int64(min(touchEvery, ttl)/time.Second) {
+		return "", false
+	}
+	return o.GetOpenid(), true
 }
