@@ -165,8 +165,24 @@ func (e *Engine) recoverShops() error {
 	return nil
 }
 
-// Shutdown stops every actor. Sockets must be closed by the edge first.
+// Shutdown stops every actor and returns once each has stopped, so the
+// caller may close the store: no actor reads or writes it after. Sockets
+// must be closed by the edge first.
 func (e *Engine) Shutdown() {
+	var stops []*actor.Future
+	for _, bucket := range e.system.ProcessRegistry.LocalPIDs.LocalPIDs {
+		for id, process := range bucket.Items() {
+			// Futures and the system's own processes are not actors.
+			if _, ok := process.(*actor.ActorProcess); ok {
+				stops = append(stops, e.root.StopFuture(e.system.NewLocalPID(id)))
+			}
+		}
+	}
+	for _, f := range stops {
+		if err := f.Wait(); err != nil {
+			e.log.Warn("actor did not stop in time", "err", err)
+		}
+	}
 	e.system.Shutdown()
 }
 
