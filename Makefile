@@ -8,7 +8,7 @@ BIN := $(CURDIR)/bin
 BUF_VERSION := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.12
 
-.PHONY: run test build proto vet bench-go clean
+.PHONY: run test build proto vet bench-go bench crash clean
 
 run:
 	$(GO) run ./cmd/callme serve --dev
@@ -28,6 +28,14 @@ proto:
 # Micro-benchmarks; results and machines are recorded in BENCHMARKS.md.
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./persistence/
+
+# A short lunch rush against a server the bench starts itself.
+bench:
+	$(GO) run ./cmd/callme bench rush --spawn --duration 10s
+
+# kill -9 during a rush, then check every acknowledged payment survived.
+crash:
+	$(GO) test -race -count=1 -tags crash -run Crash -v ./e2e/
 
 clean:
 	rm -rf $(BIN)
