@@ -470,18 +470,7 @@ func TestSweepReleasesUnrecordedOrder(t *testing.T) {
 		t.Fatalf("reserve: %v", err)
 	}
 	te.clock.Add(2 * time.Second)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		products, _ := te.e.Products(seller)
-		if products[0].GetInventory() == 5 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("inventory %d 5 s after the unpaid timeout, want 5 back",
-				products[0].GetInventory())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	te.waitInventory(seller, 5, "after the unpaid timeout")
 }
 
 func TestNoticeRacingCloseNeverFails(t *testing.T) {
@@ -524,18 +513,7 @@ func TestFailedPrepayReturnsItems(t *testing.T) {
 	te.pay.BaseURL = "http://127.0.0.1:1"
 	_, err := te.e.PlaceOrder(customer, []OrderLine{{ProductID: rice, Quantity: 2}})
 	wantCode(t, err, 502)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		products, _ := te.e.Products(seller)
-		if products[0].GetInventory() == 5 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("inventory %d after a failed prepay, want 5 back",
-				products[0].GetInventory())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	te.waitInventory(seller, 5, "after a failed prepay")
 	list, err := te.e.Orders(customer)
 	if err != nil || len(list) != 0 {
 		t.Fatalf("orders after a failed prepay = %v (%v), want none", list, err)
@@ -593,22 +571,20 @@ func TestPaidPushFollowsPaidList(t *testing.T) {
 // the requested status, and returns the balance then.
 func payoutOf(t *testing.T, te *testEngine, seller, requestID string) *pb.Balance {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		b, err := te.e.Balance(seller)
-		if err != nil {
-			t.Fatalf("balance: %v", err)
+	var b *pb.Balance
+	waitUntil(t, 10*time.Second, func() (bool, string) {
+		var err error
+		if b, err = te.e.Balance(seller); err != nil {
+			return false, fmt.Sprintf("balance: %v", err)
 		}
 		for _, p := range b.GetPayouts() {
 			if p.GetRequestId() == requestID && p.GetStatus() != "requested" {
-				return b
+				return true, ""
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("payout %s still requested after 10 s: %v", requestID, b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false, fmt.Sprintf("payout %s still requested: %v", requestID, b)
+	})
+	return b
 }
 
 func TestCashOutTransfersToWeChat(t *testing.T) {

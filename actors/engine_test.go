@@ -286,13 +286,9 @@ func TestFinishedOrderPassivates(t *testing.T) {
 		t.Fatalf("done: %v", err)
 	}
 
-	deadline := time.Now().Add(10 * time.Second)
-	for te.running("order-" + id) {
-		if time.Now().After(deadline) {
-			t.Fatalf("order actor still running 10 s after done")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, 10*time.Second, func() (bool, string) {
+		return !te.running("order-" + id), "order actor still running after done"
+	})
 	list, err := te.e.Orders(customer)
 	if err != nil {
 		t.Fatalf("orders: %v", err)
@@ -307,13 +303,9 @@ func TestUnknownShopLeavesNoActor(t *testing.T) {
 	customer := te.login("c1")
 	_, err := te.e.PlaceOrder(customer, []OrderLine{{ProductID: 420001, Quantity: 1}})
 	wantCode(t, err, 404)
-	deadline := time.Now().Add(5 * time.Second)
-	for te.running("shop-42") {
-		if time.Now().After(deadline) {
-			t.Fatalf("actor of unknown shop 42 still running")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUntil(t, 5*time.Second, func() (bool, string) {
+		return !te.running("shop-42"), "actor of unknown shop 42 still running"
+	})
 }
 
 func TestSilentSocketClosesDespitePushes(t *testing.T) {

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -274,4 +275,34 @@ func (te *testEngine) dial(session string) (*testSocket, *Conn, map[string]any) 
 		te.t.Fatalf("push after session = %v, want hi", m)
 	}
 	return s, c, s.nextKind(te.t, "orders")
+}
+
+// waitUntil calls cond every 20 ms until it reports true, and fails t with
+// the message of its last call when within has passed.
+func waitUntil(t *testing.T, within time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ok, msg := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", within, msg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitInventory waits until the seller's first product has want in stock.
+func (te *testEngine) waitInventory(seller string, want int64, when string) {
+	te.t.Helper()
+	waitUntil(te.t, 5*time.Second, func() (bool, string) {
+		products, err := te.e.Products(seller)
+		if err != nil {
+			return false, fmt.Sprintf("products %s: %v", when, err)
+		}
+		got := products[0].GetInventory()
+		return got == want, fmt.Sprintf("inventory %s = %d, want %d", when, got, want)
+	})
 }
