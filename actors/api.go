@@ -9,7 +9,7 @@ import (
 )
 
 // Error is a request the engine rejected. Code is the HTTP status the REST
-// edge answers with (400, 401, 403, 404, 409, 503); Msg is the errmsg text.
+// edge replies with (400, 401, 403, 404, 409, 503); Msg is the errmsg text.
 type Error struct {
 	Code int
 	Msg  string
@@ -42,7 +42,7 @@ func failure(code int, format string, args ...any) *pb.Failure {
 	return &pb.Failure{Code: int32(code), Msg: fmt.Sprintf(format, args...)}
 }
 
-// LoginResult is what a successful login returns to the mini-program.
+// LoginResult is the reply to a successful login.
 type LoginResult struct {
 	SessionID string
 	IsSeller  bool

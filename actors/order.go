@@ -14,8 +14,8 @@ import (
 	"callme/wechat"
 )
 
-// renumberAfter is how long an order waits for its shop's number before it
-// asks again on the next payment notice.
+// renumberAfter is how long an order waits for its shop's number before the
+// next payment notice requests it again.
 const renumberAfter = 3 * time.Second
 
 // order is one order's actor, named after the order id. It records payment,
@@ -37,8 +37,8 @@ type order struct {
 	idle          idleTimer
 	// closing counts closes waiting for the shop; the actor stays meanwhile.
 	closing int
-	// held are notices that arrived during a close.
-	held []heldNotice
+	// heldNotices arrived during a close and wait for its outcome.
+	heldNotices []heldNotice
 }
 
 func newOrder(e *Engine) *order {
@@ -221,8 +221,8 @@ func (r *order) payParams() *pb.PayParams {
 }
 
 // notice applies a payment notice at most once. The first valid notice requests
-// a number from the shop; repeats, concurrent ones included, get the same
-// answer once the number is durable.
+// a number from the shop. Repeats, concurrent ones included, get SUCCESS too
+// once the number is durable.
 func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 	if r.o == nil {
 		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "unknown out_trade_no"})
@@ -265,7 +265,7 @@ func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 		// The shop may already have released the order; the close decides
 		// between an alert and a number.
 		held := heldNotice{sender: ctx.Sender(), transactionID: f["transaction_id"]}
-		r.held = append(r.held, held)
+		r.heldNotices = append(r.heldNotices, held)
 		return
 	}
 	r.askNumber(ctx, ctx.Sender(), f["transaction_id"])
@@ -313,7 +313,7 @@ func (r *order) numberFailed(ctx actor.Context, m *pb.Failure) {
 	}
 }
 
-// mark records a call or hand-over decided by the shop and answers the
+// mark records a call or hand-over decided by the shop and replies to the
 // seller. A repeated call pushes the call again.
 func (r *order) mark(ctx actor.Context, m *pb.MarkOrder) {
 	if r.o == nil {

@@ -112,8 +112,8 @@ type heldNotice struct {
 // settleHeld replies to the notices held during a close: an alert when the
 // order closed, else the usual path to a number.
 func (r *order) settleHeld(ctx actor.Context) {
-	held := r.held
-	r.held = nil
+	held := r.heldNotices
+	r.heldNotices = nil
 	for _, h := range held {
 		if r.o.GetStatus() == statusClosed || r.o.GetStatus() == statusAlert {
 			r.alertFor(ctx, h.transactionID, h.sender)

@@ -160,7 +160,7 @@ func (s *sellers) apply(ctx actor.Context, m *pb.Apply) {
 }
 
 // approve marks the application approved, then has the new shop initialise
-// itself and answer the admin. Approving again re-sends InitShop, so a crash
+// itself and reply to the admin. Approving again re-sends InitShop, so a crash
 // between the two steps heals on retry.
 func (s *sellers) approve(ctx actor.Context, m *pb.Approve) {
 	a := s.find(m.GetSellerId())

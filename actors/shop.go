@@ -23,17 +23,17 @@ type shop struct {
 	// persists them as one event, so one fsync numbers a whole burst.
 	pending   []pendingNumber
 	flushSent bool
-	// reserving holds reservations checked but not yet persisted, and held
-	// the quantity of each product they take; FlushReservations persists
-	// them as one event.
-	reserving    []pendingReservation
-	held         map[int64]int64
-	reserveFlush bool
+	// reserving contains reservations checked but not yet persisted, and
+	// pendingQuantity the quantity of each product they take.
+	// FlushReservations persists them as one event.
+	reserving       []pendingReservation
+	pendingQuantity map[int64]int64
+	reserveFlush    bool
 	// paying marks the payouts whose transfer is in flight, by request id.
 	paying map[string]bool
 	// sweep ticks to close orders unpaid for Options.UnpaidTTL.
 	sweep ticker
-	// pushed is the place in the queue each waiting customer last heard.
+	// pushed is the place in the queue last pushed to each waiting customer.
 	pushed map[string]place
 }
 
@@ -48,8 +48,8 @@ func newShop(e *Engine) *shop {
 }
 
 func (s *shop) Receive(ctx actor.Context) {
-	// Only consecutive reservations share a batch: any other message sees
-	// the state with every earlier reservation applied.
+	// Only consecutive reservations share a batch. Any other message is
+	// handled against the state with every earlier reservation applied.
 	switch ctx.Message().(type) {
 	case *pb.ReserveOrder, *pb.FlushReservations:
 	default:
@@ -401,11 +401,11 @@ func (s *shop) reserve(ctx actor.Context, m *pb.ReserveOrder) {
 		LastSeq:  seq,
 	}
 	s.reserving = append(s.reserving, pendingReservation{sender: ctx.Sender(), ev: ev})
-	if s.held == nil {
-		s.held = make(map[int64]int64)
+	if s.pendingQuantity == nil {
+		s.pendingQuantity = make(map[int64]int64)
 	}
 	for _, it := range items {
-		s.held[it.GetProductId()] += it.GetQuantity()
+		s.pendingQuantity[it.GetProductId()] += it.GetQuantity()
 	}
 	if !s.reserveFlush {
 		s.reserveFlush = true
@@ -425,13 +425,13 @@ type pendingReservation struct {
 }
 
 // flushReservations persists the queued reservations as one event, so one
-// fsync covers a burst of orders, then answers each with its new order.
+// fsync covers a burst of orders, then replies to each with its new order.
 func (s *shop) flushReservations(ctx actor.Context) {
 	s.reserveFlush = false
 	pending := s.reserving
 	// Cleared before persisting: the snapshot PersistReceive may take runs
 	// through Receive, which would otherwise flush again.
-	s.reserving, s.held = nil, nil
+	s.reserving, s.pendingQuantity = nil, nil
 	if len(pending) == 0 {
 		return
 	}
@@ -473,7 +473,7 @@ func (s *shop) price(lines []*pb.Item) ([]*pb.Item, int64, *pb.Failure) {
 	var total int64
 	for _, it := range items {
 		p := s.product(it.GetProductId())
-		left := p.GetInventory() - s.held[p.GetProductId()]
+		left := p.GetInventory() - s.pendingQuantity[p.GetProductId()]
 		if it.GetQuantity() > left {
 			return nil, 0, failure(409, "not enough %s (product %d): %d left",
 				p.GetProductName(), p.GetProductId(), left)
@@ -506,7 +506,7 @@ func (s *shop) applyReserved(e *pb.Reserved) {
 	s.orders[o.GetOrderId()] = o
 }
 
-// assignNumber answers at once for an order already numbered, and queues
+// assignNumber replies at once for an order already numbered, and queues
 // the rest for the next FlushNumbers.
 func (s *shop) assignNumber(ctx actor.Context, m *pb.AssignNumber) {
 	o := s.orders[m.GetOrderId()]
@@ -580,7 +580,7 @@ func (s *shop) applyNumbers(e *pb.NumbersAssigned) {
 }
 
 // queueAction calls or finishes an order, then has the order actor record
-// it and answer the seller. Repeating an action re-sends it to the order,
+// it and reply to the seller. Repeating an action re-sends it to the order,
 // so a crash between the two steps heals when the seller retries.
 func (s *shop) queueAction(ctx actor.Context, m *pb.QueueAction) {
 	if s.rejectStranger(ctx, m.GetOpenid()) {
@@ -628,11 +628,11 @@ func (s *shop) queueAction(ctx actor.Context, m *pb.QueueAction) {
 // its history.
 func (s *shop) removeOrder(id string) {
 	delete(s.orders, id)
-	kept := s.state.Orders[:0]
+	remaining := s.state.Orders[:0]
 	for _, o := range s.state.GetOrders() {
 		if o.GetOrderId() != id {
-			kept = append(kept, o)
+			remaining = append(remaining, o)
 		}
 	}
-	s.state.Orders = kept
+	s.state.Orders = remaining
 }

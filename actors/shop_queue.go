@@ -107,9 +107,9 @@ func (s *shop) pace() time.Duration {
 }
 
 // places returns the place of every waiting order in one pass: the orders
-// ahead of it, and the seconds until its call, estimated as the larger of
-// the shop's average paid-to-called time less the time already waited, and
-// the orders ahead times the shop's average gap between calls.
+// ahead of it and the seconds until its call. The estimate is the larger of
+// two: the shop's average paid-to-called time less the time already waited,
+// and the orders ahead times the shop's average gap between calls.
 func (s *shop) places() map[string]place {
 	waiting := s.queue().GetWaiting()
 	out := make(map[string]place, len(waiting))
@@ -186,8 +186,8 @@ func (s *shop) pushPlaces(ctx actor.Context) {
 	places := s.places()
 	for _, o := range s.queue().GetWaiting() {
 		p := places[o.GetOrderId()]
-		last, heard := s.pushed[o.GetOrderId()]
-		if heard && !placeMoved(last, p) {
+		last, pushedBefore := s.pushed[o.GetOrderId()]
+		if pushedBefore && !placeMoved(last, p) {
 			continue
 		}
 		s.pushed[o.GetOrderId()] = p

@@ -139,7 +139,7 @@ func (u *user) list(ctx actor.Context, m *pb.ListOrders) {
 
 // fetchOrders caches the orders of ids not cached since this actor
 // started, asking their order actors, then calls done on the actor's
-// goroutine. An order that does not answer is left out.
+// goroutine. An order that does not reply in time is left out.
 func (u *user) fetchOrders(ctx actor.Context, ids []string, done func()) {
 	missing := 0
 	for _, id := range ids {

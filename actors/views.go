@@ -77,7 +77,7 @@ func ViewOrders(list []*pb.Order) []OrderView {
 	return out
 }
 
-// ProductView is a catalog entry as a seller sees it.
+// ProductView is a catalog entry in the seller's product list.
 type ProductView struct {
 	ProductID   int64  `json:"product_id"`
 	ProductName string `json:"product_name"`
@@ -109,7 +109,7 @@ func ViewProducts(list []*pb.Product) []ProductView {
 	return out
 }
 
-// ShelfProductView is an on-shelf product as a customer sees it.
+// ShelfProductView is an on-shelf product in the customer's shop list.
 type ShelfProductView struct {
 	ProductID   int64  `json:"product_id"`
 	ProductName string `json:"product_name"`
@@ -157,7 +157,7 @@ func ViewShops(list []*pb.ShopView) []ShopView {
 	return out
 }
 
-// ApplicationView is a seller application as an admin sees it.
+// ApplicationView is a seller application in the admin's list.
 type ApplicationView struct {
 	SellerID int64  `json:"seller_id"`
 	ShopName string `json:"shop_name"`

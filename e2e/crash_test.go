@@ -13,7 +13,7 @@ import (
 
 // TestCrashKeepsAcknowledgedPayments kills the server with SIGKILL in the
 // middle of a rush of orders and payments, restarts it on the same data and
-// checks that every payment WeChat was told SUCCESS for is paid, with
+// checks that every payment acknowledged to WeChat with SUCCESS is paid, with
 // numbers unique per shop and day, and that stock adds up once the unpaid
 // sweep has released what was reserved but never ordered. Run it with
 // `make crash`; it takes about half a minute.
