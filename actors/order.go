@@ -62,7 +62,7 @@ func (r *order) Receive(ctx actor.Context) {
 			r.idle.start(ctx, r.engine.opts.OrderIdle)
 			return
 		}
-		ctx.Stop(ctx.Self())
+		ctx.Poison(ctx.Self())
 	case *persistence.RequestSnapshot:
 		if r.o != nil {
 			r.PersistSnapshot(r.o)
@@ -227,7 +227,7 @@ func (r *order) notice(ctx actor.Context, m *pb.PaymentNotice) {
 	if r.o == nil {
 		ctx.Respond(&pb.NoticeResult{Ok: false, Msg: "unknown out_trade_no"})
 		if r.prepayWaiter == nil {
-			ctx.Stop(ctx.Self())
+			ctx.Poison(ctx.Self())
 		}
 		return
 	}

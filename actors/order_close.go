@@ -31,7 +31,7 @@ func (r *order) close(ctx actor.Context, m *pb.CloseOrder) {
 	if r.o == nil {
 		ctx.Respond(failure(404, "no such order"))
 		if r.prepayWaiter == nil {
-			ctx.Stop(ctx.Self())
+			ctx.Poison(ctx.Self())
 		}
 		return
 	}

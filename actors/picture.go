@@ -53,7 +53,7 @@ func (p *picture) Receive(ctx actor.Context) {
 		p.idle.stop()
 	case *pb.Tick:
 		if p.idle.expired(ctx) {
-			ctx.Stop(ctx.Self())
+			ctx.Poison(ctx.Self())
 		}
 	case *pb.PictureStored:
 		if p.Recovering() {
@@ -64,7 +64,7 @@ func (p *picture) Receive(ctx actor.Context) {
 	case *pb.GetPicture:
 		if p.stored == nil {
 			ctx.Respond(failure(ErrNoPicture.Code, "%s", ErrNoPicture.Msg))
-			ctx.Stop(ctx.Self())
+			ctx.Poison(ctx.Self())
 			return
 		}
 		ctx.Respond(&pb.Picture{ContentType: p.stored.GetContentType(), Data: p.stored.GetData()})

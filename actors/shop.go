@@ -68,7 +68,7 @@ func (s *shop) Receive(ctx actor.Context) {
 	// A shop that was never approved has nothing to keep in memory; without
 	// this, requests naming random shop ids would each leave an actor behind.
 	if s.state.GetShopId() == 0 && !s.Recovering() && isRequest(ctx.Message()) {
-		ctx.Stop(ctx.Self())
+		ctx.Poison(ctx.Self())
 	}
 }
 

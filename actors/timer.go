@@ -8,6 +8,10 @@ import (
 	"callme/actors/pb"
 )
 
+// An actor that unloads itself sends itself a PoisonPill rather than
+// stopping at once: a stop is a system message and would drop the requests
+// already queued behind the Tick, while the pill queues after them.
+
 // idleTimer sends its actor a Tick once the actor may have been idle for
 // the set duration. It replaces protoactor's SetReceiveTimeout, whose timer
 // goroutine writes actor state without a lock (a data race the race

@@ -48,7 +48,7 @@ func (u *user) Receive(ctx actor.Context) {
 			u.idle.start(ctx, u.engine.opts.OrderIdle)
 			return
 		}
-		ctx.Stop(ctx.Self())
+		ctx.Poison(ctx.Self())
 	case *persistence.RequestSnapshot:
 		u.PersistSnapshot(&pb.UserSnapshot{OrderIds: u.orderIDs})
 	case *pb.UserSnapshot:
