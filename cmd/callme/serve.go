@@ -72,6 +72,22 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		fs.PrintDefaults()
 	}
 	f := &envFlags{fs: fs}
+	c.register(f)
+
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if len(f.errors) > 0 {
+		return nil, errors.New(strings.Join(f.errors, "; "))
+	}
+	return &c, c.check()
+}
+
+// register adds every serve flag to f, with its environment variable.
+func (c *serveConfig) register(f *envFlags) {
 	f.string(&c.httpAddr, "http", ":8080", "REST listen address")
 	f.string(&c.wsAddr, "ws", ":4431", "WebSocket listen address")
 	f.string(&c.dataDir, "data", "./data", "directory of the Badger database")
@@ -79,9 +95,11 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		"use local stand-ins for WeChat login, WeChat Pay (merchant key callme-dev-key) and "+
 			"Baidu TTS")
 	f.string(&c.admins, "admin", "", "comma-separated openids of admins")
+
 	f.string(&c.tlsCert, "tls-cert", "",
 		"PEM certificate file; serves https and wss with --tls-key")
 	f.string(&c.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
+
 	f.duration(&c.heartbeat, "heartbeat", actors.DefaultHeartbeat,
 		"close a WebSocket silent for this long (code 4408); at least 1s")
 	f.int(&c.snapshotEvery, "snapshot-every", 100,
@@ -95,6 +113,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 	f.string(&c.logFormat, "log-format", "text", "log format: text or json")
 	f.string(&c.pprofAddr, "pprof", "",
 		"serve net/http/pprof on this address, such as 127.0.0.1:6060; off if empty")
+
 	f.string(&c.wxAppID, "wx-appid", "", "mini-program AppID")
 	f.string(&c.wxSecret, "wx-secret", "", "mini-program AppSecret")
 	f.string(&c.wxMchID, "wx-mchid", "", "WeChat Pay merchant id")
@@ -108,6 +127,7 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		"base URL of the WeChat login API")
 	f.string(&c.wxPayURL, "wx-pay-url", "https://api.mch.weixin.qq.com",
 		"base URL of the WeChat Pay API")
+
 	f.string(&c.publicURL, "public-url", "", "base of picture URLs in replies, such as "+
 		"https://canteen.example.com; empty uses the request's scheme and Host header")
 	f.string(&c.baiduKey, "baidu-key", "", "Baidu text-to-speech API key")
@@ -116,16 +136,6 @@ func parseServe(args []string, stderr io.Writer) (*serveConfig, error) {
 		"base URL of the Baidu token API")
 	f.string(&c.baiduAudioURL, "baidu-audio-url", "https://tsn.baidu.com",
 		"base URL of the Baidu text2audio API")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if len(f.errors) > 0 {
-		return nil, errors.New(strings.Join(f.errors, "; "))
-	}
-	return &c, c.check()
 }
 
 func (c *serveConfig) check() error {
@@ -156,6 +166,11 @@ func (c *serveConfig) check() error {
 	if c.dev {
 		return nil
 	}
+	return c.checkCredentials()
+}
+
+// checkCredentials names every credential missing outside --dev.
+func (c *serveConfig) checkCredentials() error {
 	var missing []string
 	for _, m := range []struct{ value, flag string }{
 		{c.wxAppID, "wx-appid"}, {c.wxSecret, "wx-secret"}, {c.wxMchID, "wx-mchid"},
